@@ -1,0 +1,164 @@
+/* Anonymous memory; see anon.h.
+ *
+ * A task's anon pages fill its blocks in fault order: position p is slot
+ * p % 64 of block anon_blocks[p / 64].  Freeing takes the newest first, so
+ * the positions in use stay a prefix and only the last block is partly
+ * used.  Swapped pages keep their frame (it records the swap entry's
+ * owner) and leave the LRU. */
+#include "anon.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "charge.h"
+#include "memcg.h"
+#include "page.h"
+#include "task.h"
+
+#define ADD_BATCH 256
+
+uint32_t anon_position_page(struct task *t, uint32_t pos)
+{
+	return block_first_page(t->anon_blocks[pos / BLOCK_PAGES]) +
+	       pos % BLOCK_PAGES;
+}
+
+/* Under t->lock: a block for positions from pos on. */
+static int grow_blocks(struct task *t, uint32_t pos)
+{
+	uint32_t b;
+
+	if (pos / BLOCK_PAGES < t->nr_anon_blocks)
+		return 0;
+	if (t->nr_anon_blocks == t->cap_anon_blocks) {
+		uint32_t cap = t->cap_anon_blocks ? 2 * t->cap_anon_blocks : 4;
+		uint32_t *n = realloc(t->anon_blocks, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->anon_blocks = n;
+		t->cap_anon_blocks = cap;
+	}
+	b = block_alloc(t, BLOCK_ANON, pos);
+	if (!b)
+		return -ENOMEM;
+	t->anon_blocks[t->nr_anon_blocks++] = b;
+	return 0;
+}
+
+int anon_fault(struct task *t, long nr)
+{
+	uint32_t batch[ADD_BATCH];
+	struct memcg *m;
+	long done = 0;
+	int err;
+
+	if (nr <= 0)
+		return 0;
+	m = task_memcg_get(t);
+	err = memcg_charge(m, nr, t);
+	if (err)
+		goto out;
+	pthread_mutex_lock(&t->lock);
+	if (t->exited || (uint64_t)t->nr_anon + (uint64_t)nr > UINT32_MAX / 2)
+		err = t->exited ? -ESRCH : -ENOMEM;
+	while (!err && done < nr) {
+		int k = 0;
+
+		while (k < ADD_BATCH && done + k < nr) {
+			uint32_t pos = t->nr_anon + (uint32_t)k;
+
+			err = grow_blocks(t, pos);
+			if (err)
+				break;
+			batch[k++] = anon_position_page(t, pos);
+		}
+		pages_add(m, batch, k, PAGE_ANON | PG_ACTIVE);
+		t->nr_anon += (uint32_t)k;
+		atomic_fetch_add(&t->nr_resident, k);
+		done += k;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (done < nr)
+		memcg_uncharge(m, nr - done, true, true);
+	memcg_count_event(m, MEMCG_PGFAULT, done);
+out:
+	memcg_put(m);
+	return err;
+}
+
+long anon_free(struct task *t, long nr)
+{
+	uint32_t batch[ADD_BATCH], words[ADD_BATCH];
+	long freed = 0;
+
+	pthread_mutex_lock(&t->lock);
+	while (t->nr_anon && (nr < 0 || freed < nr)) {
+		long swapped = 0, resident = 0;
+		int k = 0;
+
+		/* The newest pages first, a batch at a time. */
+		while (k < ADD_BATCH && k < (long)t->nr_anon &&
+		       (nr < 0 || freed + k < nr)) {
+			uint32_t pos = t->nr_anon - 1 - (uint32_t)k;
+			uint32_t first = block_first_page(t->anon_blocks[pos / BLOCK_PAGES]);
+
+			/* down to the start of this block in one go */
+			for (uint32_t s = pos % BLOCK_PAGES + 1; s-- &&
+			     k < ADD_BATCH && (nr < 0 || freed + k < nr);)
+				batch[k++] = first + s;
+		}
+		pages_remove(batch, k, words);
+		for (int i = 0; i < k; i++) {
+			if (words[i] & PG_SWAPPED)
+				swapped++;
+			else if (words[i])
+				resident++;
+		}
+		atomic_fetch_sub(&t->nr_swap, swapped);
+		atomic_fetch_sub(&t->nr_resident, resident);
+		t->nr_anon -= (uint32_t)k;
+		freed += k;
+		while (t->nr_anon_blocks >
+		       (t->nr_anon + BLOCK_PAGES - 1) / BLOCK_PAGES)
+			block_free(t->anon_blocks[--t->nr_anon_blocks]);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return freed;
+}
+
+long anon_swap_out(uint32_t idx)
+{
+	struct memcg *m = page_lock_memcg(idx);
+	struct task *t;
+	uint32_t word;
+
+	if (!m)
+		return 0;
+	word = page_word(idx);
+	if (pg_kind(word) != PAGE_ANON || !(word & PG_ISOLATED)) {
+		pthread_mutex_unlock(&m->lruvec.lock);
+		return 0;
+	}
+	if (!memcg_swap_try_get(1)) {
+		page_change_locked(m, idx, 0, PG_ISOLATED);	/* back on the LRU */
+		pthread_mutex_unlock(&m->lruvec.lock);
+		return 0;
+	}
+	page_change_locked(m, idx, PG_SWAPPED, PG_ISOLATED | PG_ACTIVE);
+	/* memsw stays charged: the page now lives in swap. */
+	memcg_uncharge(m, 1, true, false);
+	memcg_count_event(m, MEMCG_PGPGOUT, 1);
+	/* The page is still the task's while its LRU lock is held: freeing
+	 * it would take the same lock. */
+	t = page_block_of(idx)->owner;
+	atomic_fetch_sub(&t->nr_resident, 1);
+	atomic_fetch_add(&t->nr_swap, 1);
+	pthread_mutex_unlock(&m->lruvec.lock);
+	return 1;
+}
+
+long anon_task_pages(struct task *t)
+{
+	return atomic_load(&t->nr_resident) + atomic_load(&t->nr_swap);
+}

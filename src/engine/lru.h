@@ -1,0 +1,75 @@
+/* Per-group LRU lists and reclaim.
+ *
+ * Each group has four lists of its resident pages, oldest at the head,
+ * linked through the frames' 32-bit links under the group's LRU lock.
+ * Reclaim in a subtree takes clean page cache first (inactive before
+ * active, oldest first), then empty slab pages, then anonymous pages to
+ * swap while swap space is left, swappiness allows and the failing limit
+ * is not memsw (swapping cannot lower memory+swap). */
+#ifndef MEMCG_LRU_H
+#define MEMCG_LRU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct memcg;
+
+/* In the order of the matching memory.stat items. */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	NR_LRU_LISTS,
+};
+
+struct lru_head {
+	uint32_t head, tail;
+};
+
+struct lruvec {
+	pthread_mutex_t lock;
+	struct lru_head lists[NR_LRU_LISTS];
+};
+
+void lruvec_init(struct lruvec *lv);
+void lruvec_destroy(struct lruvec *lv);
+
+/* Under m's LRU lock: put page idx at the tail (newest) of list, or take
+ * it off its list.  Keep the LRU size statistics. */
+void lru_add(struct memcg *m, enum lru_list list, uint32_t idx);
+void lru_del(struct memcg *m, enum lru_list list, uint32_t idx);
+/* lru_add of idx[0..nr), in that order. */
+void lru_add_many(struct memcg *m, enum lru_list list, const uint32_t *idx,
+		  long nr);
+/* The list a resident page is on, from its flags (page.h's bits). */
+static inline enum lru_list lru_list_of(uint32_t word)
+{
+	bool active = word & 0x04u;		/* PG_ACTIVE */
+	bool anon = (word & 0x03u) == 1u;	/* PAGE_ANON */
+
+	return (enum lru_list)((anon ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE) +
+			       active);
+}
+
+/* Under both LRU locks: move every page of child's lists to the tail of
+ * parent's (O(1) per list). */
+void lru_splice(struct memcg *child, struct memcg *parent);
+
+/* How a reclaim pass may free pages. */
+struct reclaim_control {
+	long nr_to_reclaim;
+	bool may_swap;		/* anon pages may go to swap */
+	long nr_reclaimed;
+};
+
+/* Reclaim in m's subtree (NULL: the whole machine, groups furthest above
+ * their soft limit first).  Returns pages freed. */
+long lru_reclaim(struct memcg *m, struct reclaim_control *rc);
+
+/* Installs lru_reclaim as the engine's reclaimer for limit changes and
+ * force_empty. */
+void lru_install_reclaimer(void);
+
+#endif

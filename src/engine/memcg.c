@@ -1,0 +1,872 @@
+/* The group tree and lifecycle; see memcg.h. */
+#include "memcg.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+#include "rcu.h"
+#include "slab.h"
+#include "stat.h"
+
+#define RESIZE_RETRIES 16
+
+static struct memcg_config config;
+static long max_pages;
+static struct memcg *root;
+static struct cds_lfht *id_table;
+static uint64_t next_id;
+static memcg_release_fn release_hook;
+static memcg_reclaim_fn reclaimer;
+
+static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Serialises limit changes so the memsw >= memory rule is checked and set
+ * as one step. */
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Removed groups that are still referenced: memcgfs.dying. */
+static pthread_mutex_t dying_lock = PTHREAD_MUTEX_INITIALIZER;
+static CDS_LIST_HEAD(dying_list);
+
+/* The machine above the root: charges beyond mem= (memory) or mem= plus
+ * swap= (memsw) fail here, which is global reclaim and OOM. */
+static struct page_counter machine[MEMCG_NR_RES];
+static atomic_long swap_used;
+
+/* memcg_ptr ids: an RCU-published table that grows by copying.  An id is
+ * reused only a grace period after its pointer was freed, so a reader
+ * holding a stale page word still finds a valid pointer. */
+struct ptr_table {
+	uint32_t cap;
+	struct rcu_head rcu;
+	_Atomic(struct memcg_ptr *) slot[];
+};
+static struct ptr_table *ptr_table;
+static pthread_mutex_t ptr_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *free_ids;
+static uint32_t nr_free_ids, cap_free_ids, next_ptr_id;
+
+const struct memcg_config *memcg_config(void) { return &config; }
+struct memcg *memcg_root(void) { return root; }
+long memcg_max_pages(void) { return max_pages; }
+void memcg_set_release_hook(memcg_release_fn fn) { release_hook = fn; }
+void memcg_set_reclaimer(memcg_reclaim_fn fn) { reclaimer = fn; }
+void memcg_tree_lock(void) { pthread_mutex_lock(&tree_lock); }
+void memcg_tree_unlock(void) { pthread_mutex_unlock(&tree_lock); }
+
+static unsigned long hash_id(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (unsigned long)id;
+}
+
+static int match_id(struct cds_lfht_node *node, const void *key)
+{
+	const struct memcg *m = caa_container_of(node, struct memcg, id_node);
+
+	return m->id == *(const uint64_t *)key;
+}
+
+static struct memcg_name *name_new(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct memcg_name *name = malloc(sizeof(*name) + n);
+
+	if (name)
+		memcpy(name->str, s, n);
+	return name;
+}
+
+static void name_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct memcg_name, rcu));
+}
+
+static void ptr_table_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct ptr_table, rcu));
+}
+
+/* Under ptr_lock. */
+static bool ptr_table_grow(uint32_t need)
+{
+	struct ptr_table *old = ptr_table, *nt;
+	uint32_t cap = old ? old->cap : 0;
+
+	if (need < cap)
+		return true;
+	if (cap >= (1u << (32 - PG_FLAG_BITS)) / 2)
+		return false;
+	cap = cap ? cap * 2 : 256;
+	nt = calloc(1, sizeof(*nt) + cap * sizeof(nt->slot[0]));
+	if (!nt)
+		return false;
+	nt->cap = cap;
+	for (uint32_t i = 0; old && i < old->cap; i++)
+		atomic_init(&nt->slot[i], atomic_load(&old->slot[i]));
+	rcu_assign_pointer(ptr_table, nt);
+	if (old)
+		memcg_call_rcu(&old->rcu, ptr_table_free_rcu);
+	return true;
+}
+
+static struct memcg_ptr *memcg_ptr_new(struct memcg *m)
+{
+	struct memcg_ptr *p = calloc(1, sizeof(*p));
+	uint32_t id = 0;
+
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&ptr_lock);
+	if (nr_free_ids)
+		id = free_ids[--nr_free_ids];
+	else if (ptr_table_grow(next_ptr_id))
+		id = next_ptr_id++;
+	if (id)
+		atomic_store_explicit(&ptr_table->slot[id], p, memory_order_release);
+	pthread_mutex_unlock(&ptr_lock);
+	if (!id) {
+		free(p);
+		return NULL;
+	}
+	p->id = id;
+	p->memcg = m;
+	atomic_init(&p->refcnt, 1);
+	CDS_INIT_LIST_HEAD(&p->node);
+	return p;
+}
+
+struct memcg_ptr *memcg_ptr_from_id(uint32_t id)
+{
+	struct ptr_table *t = rcu_dereference(ptr_table);
+
+	return atomic_load_explicit(&t->slot[id], memory_order_acquire);
+}
+
+static void memcg_ptr_free_rcu(struct rcu_head *head)
+{
+	struct memcg_ptr *p = caa_container_of(head, struct memcg_ptr, rcu);
+
+	pthread_mutex_lock(&ptr_lock);
+	atomic_store(&ptr_table->slot[p->id], NULL);
+	if (nr_free_ids == cap_free_ids) {
+		uint32_t cap = cap_free_ids ? 2 * cap_free_ids : 256;
+		uint32_t *n = realloc(free_ids, cap * sizeof(*n));
+
+		if (n) {
+			free_ids = n;
+			cap_free_ids = cap;
+		}
+	}
+	if (nr_free_ids < cap_free_ids)
+		free_ids[nr_free_ids++] = p->id;
+	pthread_mutex_unlock(&ptr_lock);
+	free(p);
+}
+
+bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
+{
+	long old = atomic_load(&p->refcnt);
+
+	while (old > 0)
+		if (atomic_compare_exchange_weak(&p->refcnt, &old, old + nr))
+			return true;
+	return false;
+}
+
+/* Never called with an LRU lock held: the last put takes the tree lock. */
+void memcg_ptr_put(struct memcg_ptr *p, long nr)
+{
+	struct memcg *m;
+
+	if (atomic_fetch_sub(&p->refcnt, nr) != nr)
+		return;
+	pthread_mutex_lock(&tree_lock);
+	cds_list_del(&p->node);
+	m = p->memcg;
+	pthread_mutex_unlock(&tree_lock);
+	memcg_call_rcu(&p->rcu, memcg_ptr_free_rcu);
+	memcg_put(m);
+}
+
+struct memcg *memcg_of_counter(struct page_counter *c, enum memcg_res res)
+{
+	if (c == &machine[res])
+		return NULL;
+	return (struct memcg *)((char *)(c - res) - offsetof(struct memcg, res));
+}
+
+bool memcg_swap_try_get(long nr)
+{
+	long used = atomic_load(&swap_used);
+
+	do {
+		if (used + nr > config.swap_pages)
+			return false;
+	} while (!atomic_compare_exchange_weak(&swap_used, &used, used + nr));
+	return true;
+}
+
+void memcg_swap_put(long nr)
+{
+	atomic_fetch_sub(&swap_used, nr);
+}
+
+long memcg_swap_used(void)
+{
+	return atomic_load(&swap_used);
+}
+
+static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
+{
+	struct memcg *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->name = name_new(name);
+	if (!m->name) {
+		free(m);
+		return NULL;
+	}
+	m->ptr = memcg_ptr_new(m);
+	m->kmem_ptr = config.kmem_model == MEMCG_KMEM_PIN ? memcg_ptr_new(m) : m->ptr;
+	if (!m->ptr || !m->kmem_ptr) {
+		free(m->ptr);
+		if (m->kmem_ptr != m->ptr)
+			free(m->kmem_ptr);
+		free(m->name);
+		free(m);
+		return NULL;
+	}
+	m->parent = parent;
+	for (int r = 0; r < MEMCG_NR_RES; r++)
+		page_counter_init(&m->res[r], parent ? &parent->res[r] : &machine[r],
+				  max_pages);
+	atomic_init(&m->soft_limit, max_pages);
+	/* SPEC: swappiness, move_charge and notify_on_release are inherited;
+	 * every other setting starts at 0. */
+	atomic_init(&m->swappiness, parent ? atomic_load(&parent->swappiness) : 60);
+	atomic_init(&m->move_charge, parent ? atomic_load(&parent->move_charge) : 0);
+	atomic_init(&m->notify_on_release,
+		    parent ? atomic_load(&parent->notify_on_release) : 0);
+	atomic_init(&m->flags, MEMCG_ONLINE);
+	/* the tree's, and each of its memcg_ptrs' */
+	atomic_init(&m->refcnt, m->kmem_ptr == m->ptr ? 2 : 3);
+	CDS_INIT_LIST_HEAD(&m->children);
+	CDS_INIT_LIST_HEAD(&m->ptrs);
+	cds_list_add(&m->ptr->node, &m->ptrs);
+	lruvec_init(&m->lruvec);
+	CDS_INIT_LIST_HEAD(&m->tasks);
+	CDS_INIT_LIST_HEAD(&m->dying_node);
+	cds_lfht_node_init(&m->id_node);
+	return m;
+}
+
+static void memcg_free(struct memcg *m)
+{
+	lruvec_destroy(&m->lruvec);
+	if (m->priv_free)
+		m->priv_free(m->priv);
+	free(m->name);
+	free(m->dead_path);
+	free(m);
+}
+
+static void memcg_free_rcu(struct rcu_head *head)
+{
+	memcg_free(caa_container_of(head, struct memcg, rcu));
+}
+
+int memcg_engine_init(const struct memcg_config *cfg)
+{
+	config = *cfg;
+	max_pages = page_counter_max_pages(cfg->page_size);
+	next_id = 0;
+	next_ptr_id = 1;	/* id 0 means "no owner" in a page frame */
+	atomic_init(&swap_used, 0);
+	page_counter_init(&machine[MEMCG_RES_MEMORY], NULL, cfg->mem_pages);
+	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
+			  cfg->mem_pages + cfg->swap_pages);
+	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
+	if (frames_init() || slab_init())
+		return -ENOMEM;
+	id_table = cds_lfht_new_flavor(64, 64, 0,
+				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				&urcu_memb_flavor, NULL);
+	if (!id_table)
+		return -ENOMEM;
+	root = memcg_alloc(NULL, "");
+	if (!root) {
+		cds_lfht_destroy(id_table, NULL);
+		return -ENOMEM;
+	}
+	root->id = next_id++;
+	memcg_rcu_read_lock();
+	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
+	memcg_rcu_read_unlock();
+	return 0;
+}
+
+static void destroy_subtree(struct memcg *m)
+{
+	struct memcg *child, *tmp;
+
+	cds_list_for_each_entry_safe(child, tmp, &m->children, sibling)
+		destroy_subtree(child);
+	cds_lfht_del(id_table, &m->id_node);
+	memcg_free(m);
+}
+
+static void free_all_ptrs(void)
+{
+	for (uint32_t id = 1; id < next_ptr_id; id++)
+		free(atomic_load(&ptr_table->slot[id]));
+	free(ptr_table);
+	ptr_table = NULL;
+	free(free_ids);
+	free_ids = NULL;
+	nr_free_ids = cap_free_ids = 0;
+}
+
+/* Tear everything down.  Only for a quiescent engine: no other thread may
+ * use it any more (the daemon at exit, unit tests between cases). */
+void memcg_engine_exit(void)
+{
+	struct memcg *m, *tmp;
+
+	urcu_memb_barrier();
+	memcg_rcu_read_lock();
+	destroy_subtree(root);
+	memcg_rcu_read_unlock();
+	cds_list_for_each_entry_safe(m, tmp, &dying_list, dying_node)
+		memcg_free(m);
+	CDS_INIT_LIST_HEAD(&dying_list);
+	root = NULL;
+	cds_lfht_destroy(id_table, NULL);
+	id_table = NULL;
+	free_all_ptrs();
+	slab_exit();
+	frames_exit();
+}
+
+void memcg_get(struct memcg *m)
+{
+	atomic_fetch_add(&m->refcnt, 1);
+}
+
+/* Take a reference unless the count already reached zero (the group is on
+ * its way to being freed). */
+static bool memcg_tryget(struct memcg *m)
+{
+	long old = atomic_load(&m->refcnt);
+
+	while (old > 0)
+		if (atomic_compare_exchange_weak(&m->refcnt, &old, old + 1))
+			return true;
+	return false;
+}
+
+void memcg_put(struct memcg *m)
+{
+	struct memcg *parent;
+
+	if (atomic_fetch_sub(&m->refcnt, 1) != 1)
+		return;
+	pthread_mutex_lock(&dying_lock);
+	cds_list_del_init(&m->dying_node);
+	pthread_mutex_unlock(&dying_lock);
+	parent = m->parent;
+	memcg_call_rcu(&m->rcu, memcg_free_rcu);
+	/* Each group holds its parent, whose counters it charges. */
+	if (parent)
+		memcg_put(parent);
+}
+
+struct memcg *memcg_tryget_by_id(uint64_t id)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	struct memcg *m = NULL;
+
+	memcg_rcu_read_lock();
+	cds_lfht_lookup(id_table, hash_id(id), match_id, &id, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	if (node) {
+		m = caa_container_of(node, struct memcg, id_node);
+		if (!memcg_online(m) || !memcg_tryget(m))
+			m = NULL;
+	}
+	memcg_rcu_read_unlock();
+	return m;
+}
+
+/* Under RCU or the tree lock. */
+static struct memcg *find_child(struct memcg *parent, const char *name)
+{
+	struct memcg *c;
+
+	cds_list_for_each_entry_rcu(c, &parent->children, sibling)
+		if (!strcmp(memcg_name(c), name))
+			return c;
+	return NULL;
+}
+
+struct memcg *memcg_tryget_child(struct memcg *parent, const char *name)
+{
+	struct memcg *c;
+
+	memcg_rcu_read_lock();
+	c = find_child(parent, name);
+	if (c && (!memcg_online(c) || !memcg_tryget(c)))
+		c = NULL;
+	memcg_rcu_read_unlock();
+	return c;
+}
+
+struct memcg *memcg_create(struct memcg *parent, const char *name,
+			   void *priv, void (*priv_free)(void *), int *err)
+{
+	struct memcg *m = NULL;
+
+	pthread_mutex_lock(&tree_lock);
+	if (!memcg_online(parent)) {
+		*err = -ENOENT;
+		goto out;
+	}
+	if (find_child(parent, name)) {
+		*err = -EEXIST;
+		goto out;
+	}
+	m = memcg_alloc(parent, name);
+	if (!m) {
+		*err = -ENOMEM;
+		goto out;
+	}
+	m->id = next_id++;
+	m->priv = priv;
+	m->priv_free = priv_free;
+	memcg_get(parent);
+	memcg_get(m);		/* the caller's */
+	cds_list_add_tail_rcu(&m->sibling, &parent->children);
+	memcg_rcu_read_lock();
+	cds_lfht_add(id_table, hash_id(m->id), &m->id_node);
+	memcg_rcu_read_unlock();
+	*err = 0;
+out:
+	pthread_mutex_unlock(&tree_lock);
+	return m;
+}
+
+static void path_append(struct memcg *m, struct strbuf *sb)
+{
+	if (memcg_is_root(m))
+		return;
+	path_append(m->parent, sb);
+	strbuf_addf(sb, "/%s", memcg_name(m));
+}
+
+void memcg_path(struct memcg *m, struct strbuf *sb)
+{
+	memcg_rcu_read_lock();
+	if (memcg_is_root(m))
+		strbuf_add(sb, "/", 1);
+	else
+		path_append(m, sb);
+	memcg_rcu_read_unlock();
+}
+
+/* Under the tree lock. */
+void memcg_check_release(struct memcg *m)
+{
+	struct strbuf sb;
+
+	if (!release_hook || memcg_is_root(m) || !memcg_online(m) ||
+	    !atomic_load(&m->notify_on_release) || m->nr_tasks ||
+	    !cds_list_empty(&m->children))
+		return;
+	strbuf_init(&sb);
+	memcg_path(m, &sb);
+	if (!sb.oom)
+		release_hook(sb.buf);
+	strbuf_release(&sb);
+}
+
+/* kmem=pin (the 2012 design): a group removed while kernel memory is
+ * still charged to it stays, flagged KMEM_DEAD, holding the one reference
+ * it took when its kmem accounting started; memcg_kmem_uncharged() drops
+ * it with the last charge.  No reference is taken per charge. */
+static void kmem_offline(struct memcg *m)
+{
+	if (!(atomic_load(&m->flags) & MEMCG_KMEM_ACTIVE))
+		return;
+	atomic_fetch_or(&m->flags, MEMCG_KMEM_DEAD);
+	memcg_kmem_uncharged(m);	/* perhaps nothing is charged */
+}
+
+void memcg_kmem_uncharged(struct memcg *m)
+{
+	if ((atomic_load(&m->flags) & MEMCG_KMEM_DEAD) &&
+	    page_counter_read(&m->res[MEMCG_RES_KMEM]) == 0 &&
+	    (atomic_fetch_and(&m->flags, ~MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
+		memcg_put(m);
+}
+
+/* Move what a removed group still owns to its parent, in O(1) of the
+ * number of pages: its LRU lists are spliced, its local statistics folded
+ * in, and every memcg_ptr pointing at it swung to the parent (the 2019
+ * design).  Counters stay: the parent's hierarchical counters already
+ * hold these charges, so no live group's counter changes.  Under the tree
+ * lock; takes both LRU locks, child first. */
+static void reparent(struct memcg *m, struct memcg *parent)
+{
+	struct memcg_ptr *p;
+
+	pthread_mutex_lock(&m->lruvec.lock);
+	pthread_mutex_lock(&parent->lruvec.lock);
+	lru_splice(m, parent);
+	for (int i = 0; i < MEMCG_NR_STAT; i++)
+		atomic_fetch_add(&parent->stat[i], atomic_exchange(&m->stat[i], 0));
+	cds_list_for_each_entry(p, &m->ptrs, node) {
+		memcg_get(parent);
+		rcu_assign_pointer(p->memcg, parent);
+		memcg_put(m);
+	}
+	cds_list_splice(&m->ptrs, &parent->ptrs);
+	CDS_INIT_LIST_HEAD(&m->ptrs);
+	pthread_mutex_unlock(&parent->lruvec.lock);
+	pthread_mutex_unlock(&m->lruvec.lock);
+}
+
+int memcg_remove(struct memcg *m)
+{
+	struct strbuf path;
+	int err = 0;
+
+	strbuf_init(&path);
+	pthread_mutex_lock(&tree_lock);
+	if (memcg_is_root(m) || !memcg_online(m)) {
+		err = memcg_is_root(m) ? -EBUSY : -ENOENT;
+		goto out;
+	}
+	if (m->nr_tasks || !cds_list_empty(&m->children)) {
+		err = -EBUSY;
+		goto out;
+	}
+	memcg_path(m, &path);
+	m->dead_path = path.buf;	/* NULL if out of memory: printed as ? */
+	atomic_fetch_and(&m->flags, ~MEMCG_ONLINE);
+	reparent(m, m->parent);
+	cds_list_del_rcu(&m->sibling);
+	memcg_rcu_read_lock();
+	cds_lfht_del(id_table, &m->id_node);
+	memcg_rcu_read_unlock();
+	pthread_mutex_lock(&dying_lock);
+	cds_list_add_tail(&m->dying_node, &dying_list);
+	pthread_mutex_unlock(&dying_lock);
+	memcg_check_release(m->parent);
+out:
+	pthread_mutex_unlock(&tree_lock);
+	if (err) {
+		strbuf_release(&path);
+		return err;
+	}
+	/* Its slab caches die: shrunk now, destroyed by the reaper. */
+	slab_group_offline(m);
+	if (m->kmem_ptr != m->ptr) {
+		kmem_offline(m);
+		memcg_ptr_put(m->kmem_ptr, 1);
+	}
+	memcg_ptr_put(m->ptr, 1);	/* the group's own hold on its pointer */
+	memcg_put(m);			/* the tree's reference */
+	return 0;
+}
+
+int memcg_rename(struct memcg *m, const char *name)
+{
+	struct memcg_name *old, *nn;
+	struct memcg *other;
+	int err = 0;
+
+	nn = name_new(name);
+	if (!nn)
+		return -ENOMEM;
+	pthread_mutex_lock(&tree_lock);
+	other = memcg_is_root(m) ? NULL : find_child(m->parent, name);
+	if (memcg_is_root(m) || !memcg_online(m))
+		err = -ENOENT;
+	else if (other && other != m)
+		err = -EEXIST;
+	if (err || other == m) {
+		pthread_mutex_unlock(&tree_lock);
+		free(nn);
+		return err;
+	}
+	old = m->name;
+	rcu_assign_pointer(m->name, nn);
+	pthread_mutex_unlock(&tree_lock);
+	memcg_call_rcu(&old->rcu, name_free_rcu);
+	return 0;
+}
+
+void memcg_for_each_child(struct memcg *parent, uint64_t after_id,
+			  int (*fn)(struct memcg *child, void *arg), void *arg)
+{
+	struct memcg *c;
+
+	memcg_rcu_read_lock();
+	cds_list_for_each_entry_rcu(c, &parent->children, sibling) {
+		if (c->id <= after_id || !memcg_online(c))
+			continue;
+		if (fn(c, arg))
+			break;
+	}
+	memcg_rcu_read_unlock();
+}
+
+static int walk(struct memcg *m, int (*fn)(struct memcg *, void *), void *arg)
+{
+	struct memcg *c;
+	int rc = fn(m, arg);
+
+	cds_list_for_each_entry_rcu(c, &m->children, sibling) {
+		if (rc)
+			break;
+		rc = walk(c, fn, arg);
+	}
+	return rc;
+}
+
+int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
+		       void *arg)
+{
+	int rc;
+
+	memcg_rcu_read_lock();
+	rc = walk(m, fn, arg);
+	memcg_rcu_read_unlock();
+	return rc;
+}
+
+static int count_one(struct memcg *child, void *arg)
+{
+	(void)child;
+	(*(long *)arg)++;
+	return 0;
+}
+
+long memcg_nr_children(struct memcg *parent)
+{
+	long n = 0;
+
+	memcg_for_each_child(parent, 0, count_one, &n);
+	return n;
+}
+
+/* Shrink a counter's limit, reclaiming while that makes progress. */
+static int resize_limit(struct memcg *m, enum memcg_res res, long pages)
+{
+	int retries = RESIZE_RETRIES;
+
+	for (;;) {
+		int err = page_counter_set_limit(&m->res[res], pages);
+		long excess;
+
+		if (err != -EBUSY)
+			return err;
+		excess = page_counter_read(&m->res[res]) - pages;
+		/* As the kernel: swapping cannot bring memsw down. */
+		if (!reclaimer ||
+		    (reclaimer(m, excess, res != MEMCG_RES_MEMSW) == 0 &&
+		     --retries == 0))
+			return -EBUSY;
+	}
+}
+
+int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
+{
+	int err = 0;
+
+	if (memcg_is_root(m))
+		return -EINVAL;
+	pthread_mutex_lock(&limit_lock);
+	/* memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes. */
+	if (res == MEMCG_RES_MEMORY &&
+	    pages > page_counter_limit(&m->res[MEMCG_RES_MEMSW]))
+		err = -EINVAL;
+	if (res == MEMCG_RES_MEMSW &&
+	    pages < page_counter_limit(&m->res[MEMCG_RES_MEMORY]))
+		err = -EINVAL;
+	if (!err)
+		err = resize_limit(m, res, pages);
+	/* kmem=pin: the first kmem limit starts kmem accounting here, and the
+	 * group takes its one reference for it. */
+	if (!err && res == MEMCG_RES_KMEM && m->kmem_ptr != m->ptr &&
+	    !(atomic_fetch_or(&m->flags, MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
+		memcg_get(m);
+	pthread_mutex_unlock(&limit_lock);
+	return err;
+}
+
+int memcg_set_soft_limit(struct memcg *m, long pages)
+{
+	atomic_store(&m->soft_limit, pages);
+	return 0;
+}
+
+int memcg_set_swappiness(struct memcg *m, uint64_t val)
+{
+	if (val > 200)
+		return -EINVAL;
+	atomic_store(&m->swappiness, (int)val);
+	return 0;
+}
+
+int memcg_set_move_charge(struct memcg *m, uint64_t val)
+{
+	if (val > 3)
+		return -EINVAL;
+	atomic_store(&m->move_charge, (int)val);
+	return 0;
+}
+
+int memcg_set_oom_kill_disable(struct memcg *m, uint64_t val)
+{
+	if (memcg_is_root(m) || val > 1)
+		return -EINVAL;
+	atomic_store(&m->oom_kill_disable, (int)val);
+	return 0;
+}
+
+/* The hierarchy is always on: 1 is accepted and changes nothing. */
+int memcg_set_use_hierarchy(struct memcg *m, uint64_t val)
+{
+	(void)m;
+	return val == 1 ? 0 : -EINVAL;
+}
+
+void memcg_set_flag_setting(atomic_int *setting, uint64_t val)
+{
+	atomic_store(setting, val != 0);
+}
+
+void memcg_reset_failcnt(struct memcg *m, enum memcg_res res)
+{
+	atomic_store(&m->res[res].failcnt, 0);
+}
+
+void memcg_reset_max_usage(struct memcg *m, enum memcg_res res)
+{
+	page_counter_reset_watermark(&m->res[res]);
+}
+
+int memcg_force_empty(struct memcg *m)
+{
+	int retries = RESIZE_RETRIES;
+
+	if (memcg_is_root(m))
+		return -EINVAL;
+	/* As the kernel: reclaim what can be, succeed even if charges stay. */
+	while (reclaimer && retries &&
+	       page_counter_read(&m->res[MEMCG_RES_MEMORY]))
+		if (reclaimer(m, page_counter_read(&m->res[MEMCG_RES_MEMORY]),
+			      true) == 0)
+			retries--;
+	return 0;
+}
+
+long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res)
+{
+	long limit = max_pages;
+
+	for (; m; m = m->parent) {
+		long l = page_counter_limit(&m->res[res]);
+
+		if (l < limit)
+			limit = l;
+	}
+	return limit;
+}
+
+static void render_flags(struct strbuf *sb, unsigned flags)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ MEMCG_ONLINE, "ONLINE" },
+		{ MEMCG_KMEM_ACTIVE, "KMEM_ACTIVE" },
+		{ MEMCG_KMEM_DEAD, "KMEM_DEAD" },
+	};
+	const char *sep = "";
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & names[i].bit))
+			continue;
+		strbuf_addf(sb, "%s%s", sep, names[i].name);
+		sep = ",";
+	}
+	if (!*sep)
+		strbuf_add(sb, "-", 1);
+}
+
+/* Kernel memory still charged to a removed group: only kmem=pin keeps
+ * any (under kmem=reparent it went to the parent). */
+static long dead_kmem(struct memcg *m)
+{
+	return atomic_load(&m->flags) & MEMCG_KMEM_DEAD ?
+	       page_counter_read(&m->res[MEMCG_RES_KMEM]) : 0;
+}
+
+/* One row of memcgfs.dying, taken under dying_lock; its caches= column is
+ * filled in after the lock is dropped, because the slab lock ranks above
+ * dying_lock (a slab shrink can drop the last reference of a group). */
+struct dying_row {
+	uint64_t id;
+	struct strbuf head;
+	unsigned flags;
+};
+
+void memcg_render_dying(struct strbuf *sb)
+{
+	struct dying_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	struct memcg *m;
+
+	pthread_mutex_lock(&dying_lock);
+	cds_list_for_each_entry(m, &dying_list, dying_node) {
+		struct dying_row *r;
+
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			void *p = realloc(rows, ncap * sizeof(*rows));
+
+			if (!p) {
+				sb->oom = true;
+				break;
+			}
+			rows = p;
+			cap = ncap;
+		}
+		r = &rows[n++];
+		r->id = m->id;
+		r->flags = atomic_load(&m->flags);
+		strbuf_init(&r->head);
+		strbuf_addf(&r->head, "%llu %s refs=%ld kmem=%llu pages=%ld ",
+			    (unsigned long long)m->id,
+			    m->dead_path ? m->dead_path : "?",
+			    atomic_load(&m->refcnt),
+			    (unsigned long long)dead_kmem(m) * config.page_size,
+			    memcg_stat_local(m, MEMCG_CACHE) +
+				    memcg_stat_local(m, MEMCG_RSS) + dead_kmem(m));
+	}
+	pthread_mutex_unlock(&dying_lock);
+
+	for (size_t i = 0; i < n; i++) {
+		strbuf_add(sb, rows[i].head.buf, rows[i].head.len);
+		strbuf_addf(sb, "caches=%ld state=", slab_dead_copies_of(rows[i].id));
+		render_flags(sb, rows[i].flags);
+		strbuf_add(sb, "\n", 1);
+		strbuf_release(&rows[i].head);
+	}
+	free(rows);
+}

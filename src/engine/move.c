@@ -1,0 +1,241 @@
+/* Charge moving; see move.h.
+ *
+ * The task's lock is held throughout, so its anonymous pages can be
+ * neither faulted nor freed meanwhile; reclaim may still send some to
+ * swap, and page cache it maps may be evicted or added: the move takes at
+ * most what it reserved and gives back what it did not use. */
+#include "move.h"
+
+#include <errno.h>
+
+#include "anon.h"
+#include "charge.h"
+#include "memcg.h"
+#include "page.h"
+#include "pagecache.h"
+#include "rcu.h"
+#include "task.h"
+
+#define MOVE_BATCH 1024
+#define PRECHARGE_RETRIES 5
+
+enum { MOVE_ANON = 1, MOVE_FILE = 2 };
+
+struct move {
+	struct memcg *from, *to, *common;
+	/* reserved in to, and used so far */
+	long mem, memsw, moved_mem, moved_memsw;
+	uint32_t batch[MOVE_BATCH];
+	int nr;
+};
+
+static int depth(struct memcg *m)
+{
+	int d = 0;
+
+	for (; m->parent; m = m->parent)
+		d++;
+	return d;
+}
+
+static struct memcg *common_ancestor(struct memcg *a, struct memcg *b)
+{
+	int da = depth(a), db = depth(b);
+
+	for (; da > db; da--)
+		a = a->parent;
+	for (; db > da; db--)
+		b = b->parent;
+	while (a != b) {
+		a = a->parent;
+		b = b->parent;
+	}
+	return a;
+}
+
+static bool resident(uint32_t word)
+{
+	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
+}
+
+/* Whether a page in state word belongs to from: through from's own
+ * pointer (the common case, no lookup), or a removed child's. */
+static bool owned_by(struct memcg *from, uint32_t word)
+{
+	bool owned;
+
+	if (pg_kind(word) == PAGE_FREE)
+		return false;
+	if (pg_ptr_id(word) == from->ptr->id)
+		return true;
+	memcg_rcu_read_lock();
+	owned = rcu_dereference(memcg_ptr_from_id(pg_ptr_id(word))->memcg) == from;
+	memcg_rcu_read_unlock();
+	return owned;
+}
+
+static void count_page(uint32_t idx, void *arg)
+{
+	struct move *mv = arg;
+	uint32_t word = page_word(idx);
+
+	if (!owned_by(mv->from, word) || (word & PG_ISOLATED))
+		return;
+	mv->mem += resident(word);
+	mv->memsw++;
+}
+
+/* Swing the owner of each page in the batch from mv->from to mv->to, under
+ * both LRU locks (the newer group's first, as removal takes them). */
+static void swing_batch(struct move *mv)
+{
+	struct memcg *first = mv->from->id > mv->to->id ? mv->from : mv->to;
+	struct memcg *second = first == mv->from ? mv->to : mv->from;
+	struct memcg_ptr *to_ptr = mv->to->ptr;
+	struct memcg_ptr *old[MOVE_BATCH];
+	long from_delta[MEMCG_NR_STAT] = { 0 }, to_delta[MEMCG_NR_STAT] = { 0 };
+	long swung = 0;
+
+	if (!mv->nr)
+		return;
+	if (!memcg_ptr_tryget(to_ptr, mv->nr)) {	/* to was removed */
+		mv->nr = 0;
+		return;
+	}
+	pthread_mutex_lock(&first->lruvec.lock);
+	pthread_mutex_lock(&second->lruvec.lock);
+	memcg_rcu_read_lock();
+	for (int i = 0; i < mv->nr; i++) {
+		uint32_t idx = mv->batch[i], word = page_word(idx);
+
+		if (!owned_by(mv->from, word) || (word & PG_ISOLATED) ||
+		    mv->moved_memsw == mv->memsw ||
+		    (resident(word) && mv->moved_mem == mv->mem))
+			continue;
+		old[swung++] = memcg_ptr_from_id(pg_ptr_id(word));
+		page_move_locked(mv->from, mv->to, idx,
+				 pg_word(to_ptr->id, pg_flags(word)),
+				 from_delta, to_delta);
+		mv->moved_mem += resident(word);
+		mv->moved_memsw++;
+	}
+	memcg_rcu_read_unlock();
+	memcg_apply_stat_delta(mv->from, from_delta);
+	memcg_apply_stat_delta(mv->to, to_delta);
+	pthread_mutex_unlock(&second->lruvec.lock);
+	pthread_mutex_unlock(&first->lruvec.lock);
+	/* References: after the LRU locks, as memcg_ptr_put requires. */
+	if (mv->nr > swung)
+		memcg_ptr_put(to_ptr, mv->nr - swung);
+	for (long i = 0, run = 1; i < swung; i++, run++) {
+		if (i + 1 < swung && old[i + 1] == old[i])
+			continue;
+		memcg_ptr_put(old[i], run);
+		run = 0;
+	}
+	mv->nr = 0;
+}
+
+static void queue_page(uint32_t idx, void *arg)
+{
+	struct move *mv = arg;
+
+	mv->batch[mv->nr++] = idx;
+	if (mv->nr == MOVE_BATCH)
+		swing_batch(mv);
+}
+
+/* Reserve mv->mem and mv->memsw pages in to, below the common ancestor,
+ * reclaiming in the group whose limit refuses; no OOM for a move. */
+static int precharge(struct move *mv)
+{
+	struct memcg *to = mv->to, *c = mv->common;
+
+	for (int tries = 0; tries < PRECHARGE_RETRIES; tries++) {
+		struct reclaim_control rc = { 0 };
+		struct page_counter *fail = NULL;
+		enum memcg_res res = MEMCG_RES_MEMSW;
+		struct memcg *over;
+
+		if (page_counter_try_charge_upto(&to->res[MEMCG_RES_MEMSW],
+						 &c->res[MEMCG_RES_MEMSW],
+						 mv->memsw, &fail, true)) {
+			res = MEMCG_RES_MEMORY;
+			if (page_counter_try_charge_upto(&to->res[MEMCG_RES_MEMORY],
+							 &c->res[MEMCG_RES_MEMORY],
+							 mv->mem, &fail, false)) {
+				page_counter_commit_watermark(&to->res[MEMCG_RES_MEMSW],
+							      &c->res[MEMCG_RES_MEMSW]);
+				return 0;
+			}
+			page_counter_uncharge_upto(&to->res[MEMCG_RES_MEMSW],
+						   &c->res[MEMCG_RES_MEMSW],
+						   mv->memsw);
+		}
+		over = memcg_of_counter(fail, res);
+		rc.nr_to_reclaim = page_counter_read(fail) +
+				   (res == MEMCG_RES_MEMSW ? mv->memsw : mv->mem) -
+				   page_counter_limit(fail);
+		rc.may_swap = res == MEMCG_RES_MEMORY;
+		if (!over || lru_reclaim(over, &rc) == 0)
+			break;
+	}
+	return -ENOMEM;
+}
+
+static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
+			 int bits, int *err)
+{
+	struct move mv = { .from = from, .to = to };
+
+	mv.common = common_ancestor(from, to);
+	pthread_mutex_lock(&t->lock);
+	if (bits & MOVE_ANON)
+		for (uint32_t pos = 0; pos < t->nr_anon; pos++)
+			count_page(anon_position_page(t, pos), &mv);
+	if (bits & MOVE_FILE)
+		pagecache_for_each_mapped(t, count_page, &mv);
+	if (!mv.memsw || (*err = precharge(&mv))) {
+		pthread_mutex_unlock(&t->lock);
+		return;
+	}
+	if (bits & MOVE_ANON)
+		for (uint32_t pos = 0; pos < t->nr_anon; pos++)
+			queue_page(anon_position_page(t, pos), &mv);
+	swing_batch(&mv);
+	if (bits & MOVE_FILE) {
+		pagecache_for_each_mapped(t, queue_page, &mv);
+		swing_batch(&mv);
+	}
+	pthread_mutex_unlock(&t->lock);
+	/* The old group lets go of what moved; to, of what it did not use. */
+	page_counter_uncharge_upto(&from->res[MEMCG_RES_MEMORY],
+				   &mv.common->res[MEMCG_RES_MEMORY], mv.moved_mem);
+	page_counter_uncharge_upto(&from->res[MEMCG_RES_MEMSW],
+				   &mv.common->res[MEMCG_RES_MEMSW], mv.moved_memsw);
+	page_counter_uncharge_upto(&to->res[MEMCG_RES_MEMORY],
+				   &mv.common->res[MEMCG_RES_MEMORY],
+				   mv.mem - mv.moved_mem);
+	page_counter_uncharge_upto(&to->res[MEMCG_RES_MEMSW],
+				   &mv.common->res[MEMCG_RES_MEMSW],
+				   mv.memsw - mv.moved_memsw);
+}
+
+int memcg_move_task(pid_t tid, pid_t tgid, struct memcg *to)
+{
+	int bits = atomic_load(&to->move_charge), err = 0;
+	struct task *t;
+	struct memcg *from;
+
+	if (tid != tgid || !bits || !task_known(tid))
+		return task_move(tid, tgid, to);
+	t = task_get_or_create(tid, tgid);
+	if (!t)
+		return -ENOMEM;
+	from = task_memcg_get(t);
+	if (from != to)
+		move_charges(t, from, to, bits, &err);
+	memcg_put(from);
+	task_put(t);
+	return err ? err : task_move(tid, tgid, to);
+}

@@ -1,0 +1,97 @@
+/* OOM handling; see oom.h. */
+#include "oom.h"
+
+#include <errno.h>
+
+#include "anon.h"
+#include "rcu.h"
+#include "task.h"
+
+static void (*kill_hook)(pid_t tgid);
+
+void memcg_set_oom_kill_hook(void (*fn)(pid_t tgid))
+{
+	kill_hook = fn;
+}
+
+struct victim_search {
+	struct task *best;
+	long best_score;
+};
+
+static int consider_group(struct memcg *m, void *arg)
+{
+	struct victim_search *vs = arg;
+	struct task *t;
+
+	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
+		long score = anon_task_pages(t);
+
+		if (score > vs->best_score) {
+			vs->best = t;
+			vs->best_score = score;
+		}
+	}
+	return 0;
+}
+
+/* The task with the most anon+swap in m's subtree, referenced, or NULL. */
+static struct task *choose_victim(struct memcg *m)
+{
+	struct victim_search vs = { NULL, 0 };
+
+	memcg_tree_lock();
+	memcg_walk_subtree(m, consider_group, &vs);
+	if (vs.best)
+		task_get(vs.best);
+	memcg_tree_unlock();
+	return vs.best;
+}
+
+static void count_kill(struct task *victim)
+{
+	struct memcg *m;
+
+	memcg_rcu_read_lock();
+	for (m = rcu_dereference(victim->memcg); m; m = m->parent)
+		atomic_fetch_add(&m->oom_kill, 1);
+	memcg_rcu_read_unlock();
+}
+
+int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
+	      struct task *self)
+{
+	struct memcg *scope = over ? over : memcg_root();
+	struct task *victim;
+
+	if (over && atomic_load(&over->oom_kill_disable)) {
+		atomic_store(&over->oom_need, nr);
+		atomic_store(&over->oom_res, (int)res);
+		atomic_store(&over->under_oom, 1);
+		return -ENOMEM;
+	}
+	victim = choose_victim(scope);
+	if (!victim)
+		return -ENOMEM;
+	if (memcg_config()->oom_mode == MEMCG_OOM_KILL && kill_hook)
+		kill_hook(victim->tgid);
+	anon_free(victim, -1);
+	count_kill(victim);
+	task_put(victim);
+	return victim == self ? -ENOMEM : 0;
+}
+
+bool memcg_under_oom(struct memcg *m)
+{
+	struct page_counter *c;
+
+	if (!atomic_load(&m->under_oom))
+		return false;
+	c = &m->res[atomic_load(&m->oom_res)];
+	if (page_counter_read(c) + atomic_load(&m->oom_need) <=
+	    page_counter_limit(c)) {
+		atomic_store(&m->under_oom, 0);
+		return false;
+	}
+	return true;
+}

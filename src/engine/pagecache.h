@@ -1,0 +1,38 @@
+/* The page cache: files named by any token, read and mapped by tasks
+ * (SPEC §6 `read`, `map`, `evict`, `drop_caches`).
+ *
+ * A file's page i is slot i % 64 of its block i / 64.  An uncached page is
+ * charged to the reader's group; later readers, from any group, only mark
+ * it active.  A page stays charged until it is evicted, whoever reads it. */
+#ifndef MEMCG_PAGECACHE_H
+#define MEMCG_PAGECACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct task;
+
+int pagecache_init(void);
+void pagecache_exit(void);
+
+/* Task t reads (or maps) the first nr pages of file name. */
+int pagecache_read(struct task *t, const char *name, long nr, bool map);
+
+/* Drop the file's cached pages (mapped ones too); unknown files are
+ * empty already. */
+void pagecache_evict(const char *name);
+
+/* Drop every unmapped cached page of every file. */
+void pagecache_drop_unmapped(void);
+
+/* Reclaim: evict isolated file page idx.  1 if it went, else 0. */
+long pagecache_reclaim_page(uint32_t idx);
+
+/* Call fn on each cached page that t maps, under its file's lock. */
+void pagecache_for_each_mapped(struct task *t,
+			       void (*fn)(uint32_t idx, void *arg), void *arg);
+
+/* The task is gone: drop its mappings. */
+void pagecache_unmap_task(struct task *t);
+
+#endif

@@ -1,0 +1,549 @@
+/* Slab caches, per-group copies, shrinking and the dead-cache reaper; see
+ * slab.h.
+ *
+ * Locking: kmalloc_lock serialises allocations across their charge (a
+ * charge may reclaim, and reclaim shrinks caches under slab_lock, so the
+ * charge is made without slab_lock); slab_lock guards caches, copies,
+ * slabs and tags.  Order: kmalloc_lock, slab_lock, LRU locks. */
+#include "slab.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charge.h"
+#include "memcg.h"
+#include "page.h"
+#include "rcu.h"
+#include "task.h"
+
+#define NAME_LEN 64
+
+struct kmem_cache {
+	struct kmem_cache *next;
+	unsigned objsize, per_slab;
+	char name[NAME_LEN];
+};
+
+struct slab {
+	uint32_t idx;		/* its page frame; 0: a free record */
+	uint32_t inuse;		/* objects allocated from it */
+};
+
+struct kmem_copy {
+	struct kmem_copy *next;		/* all copies, live and dead */
+	struct kmem_cache *cache;
+	struct memcg *memcg;		/* its group while alive, else NULL */
+	uint64_t group_id;
+	bool dead;
+	char name[2 * NAME_LEN];	/* NAME(ID:GROUP) */
+	struct slab *slabs;
+	uint32_t nr_slabs, cap_slabs;
+	uint32_t *blocks;		/* frames come from these blocks */
+	uint32_t nr_blocks, cap_blocks, next_slot;
+	uint32_t *free_frames;		/* frames of shrunk slabs, for reuse */
+	uint32_t nr_free_frames, cap_free_frames;
+	long nr_pages, active_objs;
+	long nr_empty;			/* slab pages with no object */
+};
+
+struct tag_entry {
+	struct kmem_copy *copy;
+	uint32_t slab;
+	uint32_t count;
+};
+
+struct tag {
+	struct tag *next;
+	struct tag_entry *e;
+	uint32_t nr, cap;
+	char name[];
+};
+
+static pthread_mutex_t kmalloc_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kmem_cache *caches;
+static struct kmem_copy *copies;
+static struct tag *tags;
+
+static const struct { const char *name; unsigned size; } predefined[] = {
+	{ "kmalloc-8", 8 }, { "kmalloc-16", 16 }, { "kmalloc-32", 32 },
+	{ "kmalloc-64", 64 }, { "kmalloc-128", 128 }, { "kmalloc-256", 256 },
+	{ "kmalloc-512", 512 }, { "kmalloc-1024", 1024 },
+	{ "kmalloc-2048", 2048 }, { "kmalloc-4096", 4096 },
+	{ "dentry", 192 }, { "inode_cache", 608 }, { "task_struct", 4096 },
+};
+
+/* A growable array of elem-sized items; false when out of memory. */
+static bool grow(void **items, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t c = *cap ? *cap : 8;
+	void *n;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	n = realloc(*items, c * elem);
+	if (!n)
+		return false;
+	*items = n;
+	*cap = c;
+	return true;
+}
+
+static struct kmem_cache *cache_new(const char *name, unsigned size)
+{
+	struct kmem_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->objsize = size;
+	c->per_slab = (unsigned)(memcg_config()->page_size / size);
+	c->next = caches;
+	caches = c;
+	return c;
+}
+
+int slab_init(void)
+{
+	for (size_t i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++)
+		if (predefined[i].size <= memcg_config()->page_size &&
+		    !cache_new(predefined[i].name, predefined[i].size))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Under slab_lock: the cache called spec, "NAME" or "NAME:SIZE" (which
+ * defines it on first use).  NULL for an unknown or malformed one. */
+static struct kmem_cache *cache_lookup(const char *spec)
+{
+	char name[NAME_LEN];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	struct kmem_cache *c;
+	char *end;
+	unsigned long size = 0;
+
+	if (len == 0 || len >= sizeof(name))
+		return NULL;
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	if (colon) {
+		size = strtoul(colon + 1, &end, 10);
+		if (*end || colon[1] < '1' || colon[1] > '9' ||
+		    size > memcg_config()->page_size)
+			return NULL;
+	}
+	for (c = caches; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return (!colon || c->objsize == size) ? c : NULL;
+	return colon ? cache_new(name, (unsigned)size) : NULL;
+}
+
+/* Under slab_lock. */
+static struct kmem_copy *copy_of(struct memcg *m, struct kmem_cache *c)
+{
+	struct kmem_copy *cp;
+
+	for (cp = copies; cp; cp = cp->next)
+		if (cp->memcg == m && cp->cache == c)
+			return cp;
+	cp = calloc(1, sizeof(*cp));
+	if (!cp)
+		return NULL;
+	cp->cache = c;
+	cp->memcg = m;
+	cp->group_id = m->id;
+	memcg_rcu_read_lock();
+	snprintf(cp->name, sizeof(cp->name), "%s(%llu:%s)", c->name,
+		 (unsigned long long)m->id,
+		 memcg_is_root(m) ? "/" : memcg_name(m));
+	memcg_rcu_read_unlock();
+	cp->next = copies;
+	copies = cp;
+	atomic_fetch_add(&m->nr_caches, 1);
+	return cp;
+}
+
+static long free_objects(struct kmem_copy *cp)
+{
+	return cp->nr_pages * (long)cp->cache->per_slab - cp->active_objs;
+}
+
+/* Under slab_lock: a frame for a new slab page of cp, or 0. */
+static uint32_t copy_frame(struct kmem_copy *cp)
+{
+	uint32_t b;
+
+	if (cp->nr_free_frames)
+		return cp->free_frames[--cp->nr_free_frames];
+	if (!cp->nr_blocks || cp->next_slot == BLOCK_PAGES) {
+		if (!grow((void **)&cp->blocks, &cp->cap_blocks,
+			  cp->nr_blocks + 1, sizeof(*cp->blocks)))
+			return 0;
+		b = block_alloc(cp, BLOCK_SLAB, cp->nr_blocks * BLOCK_PAGES);
+		if (!b)
+			return 0;
+		cp->blocks[cp->nr_blocks++] = b;
+		cp->next_slot = 0;
+	}
+	return block_first_page(cp->blocks[cp->nr_blocks - 1]) + cp->next_slot++;
+}
+
+/* Under slab_lock: a record for slab page idx; returns its number. */
+static long slab_record(struct kmem_copy *cp, uint32_t idx)
+{
+	for (uint32_t s = 0; s < cp->nr_slabs; s++)
+		if (!cp->slabs[s].idx) {
+			cp->slabs[s] = (struct slab){ idx, 0 };
+			return s;
+		}
+	if (!grow((void **)&cp->slabs, &cp->cap_slabs, cp->nr_slabs + 1,
+		  sizeof(*cp->slabs)))
+		return -1;
+	cp->slabs[cp->nr_slabs] = (struct slab){ idx, 0 };
+	return cp->nr_slabs++;
+}
+
+/* Under slab_lock. */
+static struct tag *tag_find(const char *name, bool create)
+{
+	struct tag *t;
+	size_t n = strlen(name) + 1;
+
+	for (t = tags; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	if (!create || !(t = calloc(1, sizeof(*t) + n)))
+		return NULL;
+	memcpy(t->name, name, n);
+	t->next = tags;
+	tags = t;
+	return t;
+}
+
+/* Under slab_lock: give count objects of cp's free room to tag. */
+static int fill(struct kmem_copy *cp, struct tag *tg, long count)
+{
+	for (uint32_t s = 0; s < cp->nr_slabs && count; s++) {
+		struct slab *sl = &cp->slabs[s];
+		long take = (long)cp->cache->per_slab - sl->inuse;
+
+		if (!sl->idx || take <= 0)
+			continue;
+		if (take > count)
+			take = count;
+		if (!grow((void **)&tg->e, &tg->cap, tg->nr + 1, sizeof(*tg->e)))
+			return -ENOMEM;
+		tg->e[tg->nr++] = (struct tag_entry){ cp, s, (uint32_t)take };
+		cp->nr_empty -= sl->inuse == 0;
+		sl->inuse += (uint32_t)take;
+		cp->active_objs += take;
+		count -= take;
+	}
+	return count ? -ENOMEM : 0;
+}
+
+/* Under slab_lock: add n new (charged) slab pages to cp for group m. */
+static long add_slabs(struct kmem_copy *cp, struct memcg *m, long n)
+{
+	uint32_t batch[64];
+	long added = 0;
+
+	while (added < n) {
+		int k = 0;
+
+		while (k < 64 && added + k < n) {
+			uint32_t idx = copy_frame(cp);
+
+			if (!idx || slab_record(cp, idx) < 0)
+				break;
+			batch[k++] = idx;
+		}
+		if (!k)
+			break;
+		pages_add(m, batch, k, PAGE_SLAB);
+		cp->nr_pages += k;
+		cp->nr_empty += k;
+		added += k;
+	}
+	return added;
+}
+
+static void uncharge_slab_pages(struct memcg *m, long n)
+{
+	page_counter_uncharge(&m->res[MEMCG_RES_KMEM], n);
+	memcg_uncharge(m, n, true, true);
+}
+
+/* The group a task's kernel memory is charged to, referenced: its own,
+ * or under kmem=pin the nearest one (itself, an ancestor, the root) whose
+ * kmem accounting was started by a kmem limit write. */
+static struct memcg *kmem_target(struct task *t)
+{
+	struct memcg *m = task_memcg_get(t), *target = m;
+
+	if (memcg_config()->kmem_model != MEMCG_KMEM_PIN)
+		return m;
+	while (!memcg_is_root(target) &&
+	       !(atomic_load(&target->flags) & MEMCG_KMEM_ACTIVE))
+		target = target->parent;
+	memcg_get(target);
+	memcg_put(m);
+	return target;
+}
+
+int slab_kmalloc(struct task *t, const char *cache, long count,
+		 const char *tag)
+{
+	struct kmem_cache *c;
+	struct kmem_copy *cp;
+	struct page_counter *fail;
+	struct memcg *m;
+	struct tag *tg;
+	long need = 0, added;
+	int err = 0;
+
+	if (count <= 0)
+		return count ? -EINVAL : 0;
+	m = kmem_target(t);
+	pthread_mutex_lock(&kmalloc_lock);
+	pthread_mutex_lock(&slab_lock);
+	c = cache_lookup(cache);
+	cp = c ? copy_of(m, c) : NULL;
+	if (!c)
+		err = -EINVAL;
+	else if (!cp)
+		err = -ENOMEM;
+	else if (count > free_objects(cp))
+		need = (count - free_objects(cp) + c->per_slab - 1) / c->per_slab;
+	pthread_mutex_unlock(&slab_lock);
+	/* A kmem limit refuses without reclaim or OOM; memory may reclaim. */
+	if (!err && need) {
+		if (!page_counter_try_charge(&m->res[MEMCG_RES_KMEM], need, &fail))
+			err = -ENOMEM;
+		else if ((err = memcg_charge(m, need, t)))
+			page_counter_uncharge(&m->res[MEMCG_RES_KMEM], need);
+	}
+	if (err)
+		goto out;
+	pthread_mutex_lock(&slab_lock);
+	added = add_slabs(cp, m, need);
+	if (added < need)
+		uncharge_slab_pages(m, need - added);
+	tg = tag_find(tag, true);
+	err = tg ? fill(cp, tg, count) : -ENOMEM;
+	pthread_mutex_unlock(&slab_lock);
+out:
+	pthread_mutex_unlock(&kmalloc_lock);
+	memcg_put(m);
+	return err;
+}
+
+int slab_kfree(const char *tag, long count)
+{
+	struct tag *tg, **pp;
+
+	pthread_mutex_lock(&slab_lock);
+	tg = tag_find(tag, false);
+	if (!tg) {
+		pthread_mutex_unlock(&slab_lock);
+		return -EINVAL;
+	}
+	/* The newest objects first. */
+	while (tg->nr && count) {
+		struct tag_entry *e = &tg->e[tg->nr - 1];
+		long k = count < 0 || count > e->count ? e->count : count;
+
+		e->copy->slabs[e->slab].inuse -= (uint32_t)k;
+		e->copy->nr_empty += e->copy->slabs[e->slab].inuse == 0;
+		e->copy->active_objs -= k;
+		e->count -= (uint32_t)k;
+		if (count > 0)
+			count -= k;
+		if (!e->count)
+			tg->nr--;
+	}
+	if (!tg->nr) {
+		for (pp = &tags; *pp != tg; pp = &(*pp)->next)
+			;
+		*pp = tg->next;
+		free(tg->e);
+		free(tg);
+	}
+	pthread_mutex_unlock(&slab_lock);
+	return 0;
+}
+
+/* Under slab_lock: free cp's empty slab pages; returns how many. */
+static long shrink_copy(struct kmem_copy *cp)
+{
+	uint32_t batch[64], words[64];
+	long freed = 0;
+	int k = 0;
+
+	/* Removal shrinks every copy of the group: with nothing empty that
+	 * costs nothing, whatever the number of objects. */
+	if (!cp->nr_empty)
+		return 0;
+	for (uint32_t s = 0; s <= cp->nr_slabs; s++) {
+		if (k == 64 || (s == cp->nr_slabs && k)) {
+			pages_remove(batch, k, words);
+			freed += k;
+			k = 0;
+		}
+		if (s == cp->nr_slabs)
+			break;
+		if (!cp->slabs[s].idx || cp->slabs[s].inuse)
+			continue;
+		if (!grow((void **)&cp->free_frames, &cp->cap_free_frames,
+			  cp->nr_free_frames + 1, sizeof(*cp->free_frames)))
+			continue;	/* keep it: no room to remember it */
+		cp->free_frames[cp->nr_free_frames++] = cp->slabs[s].idx;
+		batch[k++] = cp->slabs[s].idx;
+		cp->slabs[s].idx = 0;
+	}
+	cp->nr_pages -= freed;
+	cp->nr_empty -= freed;
+	return freed;
+}
+
+/* Whether cp's pages are charged within scope's subtree. */
+static bool copy_in(struct kmem_copy *cp, struct memcg *scope)
+{
+	struct memcg *owner = NULL;
+
+	if (!scope)
+		return true;
+	for (uint32_t s = 0; s < cp->nr_slabs && !owner; s++)
+		if (cp->slabs[s].idx) {
+			memcg_rcu_read_lock();
+			owner = page_memcg(cp->slabs[s].idx);
+			for (; owner && owner != scope; owner = owner->parent)
+				;
+			memcg_rcu_read_unlock();
+			return owner == scope;
+		}
+	return false;
+}
+
+long slab_shrink(const char *cache, struct memcg *scope)
+{
+	long freed = 0;
+
+	pthread_mutex_lock(&slab_lock);
+	for (struct kmem_copy *cp = copies; cp; cp = cp->next)
+		if ((!cache || !strcmp(cp->cache->name, cache)) &&
+		    copy_in(cp, scope))
+			freed += shrink_copy(cp);
+	pthread_mutex_unlock(&slab_lock);
+	return freed;
+}
+
+static void copy_destroy(struct kmem_copy *cp)
+{
+	for (uint32_t b = 0; b < cp->nr_blocks; b++)
+		block_free(cp->blocks[b]);
+	free(cp->blocks);
+	free(cp->slabs);
+	free(cp->free_frames);
+	free(cp);
+}
+
+long slab_reap(void)
+{
+	struct kmem_copy **pp = &copies;
+	long destroyed = 0;
+
+	pthread_mutex_lock(&slab_lock);
+	while (*pp) {
+		struct kmem_copy *cp = *pp;
+
+		if (cp->dead)
+			shrink_copy(cp);
+		if (cp->dead && !cp->nr_pages) {
+			*pp = cp->next;
+			copy_destroy(cp);
+			destroyed++;
+		} else {
+			pp = &cp->next;
+		}
+	}
+	pthread_mutex_unlock(&slab_lock);
+	return destroyed;
+}
+
+void slab_group_offline(struct memcg *m)
+{
+	pthread_mutex_lock(&slab_lock);
+	for (struct kmem_copy *cp = copies; cp; cp = cp->next) {
+		if (cp->memcg != m)
+			continue;
+		cp->memcg = NULL;
+		cp->dead = true;	/* on the reaper's list once: never again */
+		shrink_copy(cp);
+		atomic_fetch_sub(&m->nr_caches, 1);
+	}
+	pthread_mutex_unlock(&slab_lock);
+}
+
+void slab_render_slabinfo(struct memcg *m, struct strbuf *sb)
+{
+	pthread_mutex_lock(&slab_lock);
+	for (struct kmem_copy *cp = copies; cp; cp = cp->next) {
+		long active_slabs = 0;
+
+		if (cp->memcg != m)
+			continue;
+		for (uint32_t s = 0; s < cp->nr_slabs; s++)
+			active_slabs += cp->slabs[s].idx && cp->slabs[s].inuse;
+		strbuf_addf(sb, "%-17s %6ld %6ld %6u %4u %4d : tunables 0 0 0 : "
+			    "slabdata %6ld %6ld 0\n", cp->name, cp->active_objs,
+			    cp->nr_pages * (long)cp->cache->per_slab,
+			    cp->cache->objsize, cp->cache->per_slab, 1,
+			    active_slabs, cp->nr_pages);
+	}
+	pthread_mutex_unlock(&slab_lock);
+}
+
+long slab_dead_copies_of(uint64_t group_id)
+{
+	long n = 0;
+
+	pthread_mutex_lock(&slab_lock);
+	for (struct kmem_copy *cp = copies; cp; cp = cp->next)
+		n += cp->dead && cp->group_id == group_id;
+	pthread_mutex_unlock(&slab_lock);
+	return n;
+}
+
+void slab_exit(void)
+{
+	while (copies) {
+		struct kmem_copy *cp = copies;
+
+		copies = cp->next;
+		free(cp->blocks);	/* the frames go with the engine */
+		free(cp->slabs);
+		free(cp->free_frames);
+		free(cp);
+	}
+	while (tags) {
+		struct tag *t = tags;
+
+		tags = t->next;
+		free(t->e);
+		free(t);
+	}
+	while (caches) {
+		struct kmem_cache *c = caches;
+
+		caches = c->next;
+		free(c);
+	}
+}

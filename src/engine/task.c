@@ -1,0 +1,284 @@
+/* Task membership; see task.h. */
+#include "task.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "anon.h"
+#include "memcg.h"
+#include "pagecache.h"
+#include "rcu.h"
+
+static struct cds_lfht *task_table;
+
+static unsigned long hash_tid(pid_t tid)
+{
+	return (unsigned long)tid * 0x9e3779b97f4a7c15ULL;
+}
+
+static int match_tid(struct cds_lfht_node *node, const void *key)
+{
+	return caa_container_of(node, struct task, node)->tid ==
+	       *(const pid_t *)key;
+}
+
+int task_table_init(void)
+{
+	task_table = cds_lfht_new_flavor(256, 256, 0,
+				  CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				  &urcu_memb_flavor, NULL);
+	return task_table ? 0 : -ENOMEM;
+}
+
+/* Under RCU. */
+static struct task *task_lookup(pid_t tid)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	cds_lfht_lookup(task_table, hash_tid(tid), match_tid, &tid, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	return node ? caa_container_of(node, struct task, node) : NULL;
+}
+
+static void task_free_rcu(struct rcu_head *head)
+{
+	struct task *t = caa_container_of(head, struct task, rcu);
+
+	pthread_mutex_destroy(&t->lock);
+	free(t->anon_blocks);
+	free(t);
+}
+
+void task_get(struct task *t)
+{
+	atomic_fetch_add(&t->refcnt, 1);
+}
+
+void task_put(struct task *t)
+{
+	if (atomic_fetch_sub(&t->refcnt, 1) == 1)
+		memcg_call_rcu(&t->rcu, task_free_rcu);
+}
+
+struct memcg *task_memcg_get(struct task *t)
+{
+	struct memcg *m;
+
+	/* Moves happen under the tree lock, and a group with tasks is never
+	 * removed, so the group read here is online and safe to hold. */
+	memcg_tree_lock();
+	m = t->memcg;
+	memcg_get(m);
+	memcg_tree_unlock();
+	return m;
+}
+
+/* Under the tree lock: take t out of its group. */
+static void task_leave(struct task *t)
+{
+	struct memcg *from = t->memcg;
+
+	cds_list_del(&t->memcg_node);
+	from->nr_tasks--;
+	memcg_check_release(from);
+	memcg_put(from);
+}
+
+static void task_join(struct task *t, struct memcg *to)
+{
+	memcg_get(to);
+	rcu_assign_pointer(t->memcg, to);
+	cds_list_add_tail(&t->memcg_node, &to->tasks);
+	to->nr_tasks++;
+}
+
+/* Under the tree lock: a new record for tid in group m, in the table. */
+static struct task *task_new(pid_t tid, pid_t tgid, struct memcg *m)
+{
+	struct task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->tgid = tgid;
+	atomic_init(&t->refcnt, 1);	/* the table's */
+	pthread_mutex_init(&t->lock, NULL);
+	task_join(t, m);
+	memcg_rcu_read_lock();
+	cds_lfht_add(task_table, hash_tid(tid), &t->node);
+	memcg_rcu_read_unlock();
+	return t;
+}
+
+int task_move(pid_t tid, pid_t tgid, struct memcg *to)
+{
+	struct task *t;
+	int err = 0;
+
+	memcg_tree_lock();
+	if (!memcg_online(to)) {
+		err = -ENOENT;
+		goto out;
+	}
+	memcg_rcu_read_lock();
+	t = task_lookup(tid);
+	memcg_rcu_read_unlock();
+	if (!t) {
+		if (!task_new(tid, tgid, to))
+			err = -ENOMEM;
+	} else if (t->memcg != to) {
+		task_leave(t);
+		task_join(t, to);
+	}
+out:
+	memcg_tree_unlock();
+	return err;
+}
+
+struct task *task_get_or_create(pid_t tid, pid_t tgid)
+{
+	struct task *t;
+
+	memcg_tree_lock();
+	memcg_rcu_read_lock();
+	t = task_lookup(tid);
+	memcg_rcu_read_unlock();
+	if (!t)
+		t = task_new(tid, tgid, memcg_root());
+	if (t)
+		task_get(t);
+	memcg_tree_unlock();
+	return t;
+}
+
+/* What a task leaves behind when it goes: its anon and swap are freed,
+ * its mappings dropped.  Not under the tree lock (freeing takes LRU and
+ * file locks). */
+static void task_release(struct task *t)
+{
+	pthread_mutex_lock(&t->lock);
+	atomic_store(&t->exited, true);
+	pthread_mutex_unlock(&t->lock);
+	anon_free(t, -1);
+	pagecache_unmap_task(t);
+	task_put(t);	/* the table's */
+}
+
+void task_exit(pid_t tid)
+{
+	struct task *t;
+
+	memcg_tree_lock();
+	memcg_rcu_read_lock();
+	t = task_lookup(tid);
+	if (t)
+		cds_lfht_del(task_table, &t->node);
+	memcg_rcu_read_unlock();
+	if (t)
+		task_leave(t);
+	memcg_tree_unlock();
+	if (t)
+		task_release(t);
+}
+
+struct memcg *task_group_get(pid_t tid)
+{
+	struct memcg *m = NULL;
+	struct task *t;
+
+	memcg_tree_lock();
+	memcg_rcu_read_lock();
+	t = task_lookup(tid);
+	memcg_rcu_read_unlock();
+	if (t && !memcg_is_root(t->memcg)) {
+		m = t->memcg;
+		memcg_get(m);
+	}
+	memcg_tree_unlock();
+	return m;
+}
+
+bool task_in_child_group(pid_t tid)
+{
+	struct task *t;
+	bool in_child;
+
+	memcg_rcu_read_lock();
+	t = task_lookup(tid);
+	in_child = t && !memcg_is_root(rcu_dereference(t->memcg));
+	memcg_rcu_read_unlock();
+	return in_child;
+}
+
+bool task_known(pid_t tid)
+{
+	bool known;
+
+	memcg_rcu_read_lock();
+	known = task_lookup(tid) != NULL;
+	memcg_rcu_read_unlock();
+	return known;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+long pids_sort_unique(pid_t *ids, long n)
+{
+	long uniq = 0;
+
+	qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
+	for (long i = 0; i < n; i++)
+		if (uniq == 0 || ids[uniq - 1] != ids[i])
+			ids[uniq++] = ids[i];
+	return uniq;
+}
+
+long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
+{
+	struct task *t;
+	pid_t *ids;
+	long n = 0;
+
+	memcg_tree_lock();
+	ids = malloc(sizeof(*ids) * (size_t)(m->nr_tasks ? m->nr_tasks : 1));
+	if (!ids) {
+		memcg_tree_unlock();
+		return -ENOMEM;
+	}
+	cds_list_for_each_entry(t, &m->tasks, memcg_node)
+		ids[n++] = procs ? t->tgid : t->tid;
+	memcg_tree_unlock();
+	*out = ids;
+	return pids_sort_unique(ids, n);
+}
+
+void task_table_exit(void)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	/* Each task goes as if it exited, so its pages are uncharged. */
+	for (;;) {
+		struct task *t = NULL;
+
+		memcg_rcu_read_lock();
+		cds_lfht_first(task_table, &iter);
+		node = cds_lfht_iter_get_node(&iter);
+		if (node) {
+			t = caa_container_of(node, struct task, node);
+			task_exit(t->tid);
+		}
+		memcg_rcu_read_unlock();
+		if (!node)
+			break;
+	}
+	urcu_memb_barrier();
+	cds_lfht_destroy(task_table, NULL);
+	task_table = NULL;
+}

@@ -1,0 +1,81 @@
+/* Tasks: which group each host thread belongs to.
+ *
+ * Every live host thread belongs to exactly one group; the engine only
+ * records threads that were moved (or, later, charged): a thread it has no
+ * record of is in the root group.  Moves and exits take the tree lock;
+ * lookups run under RCU. */
+#ifndef MEMCG_TASK_H
+#define MEMCG_TASK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <urcu/list.h>
+#include <urcu/rculfhash.h>
+#include <urcu/urcu-memb.h>
+
+struct memcg;
+
+struct task {
+	pid_t tid;
+	pid_t tgid;
+	struct memcg *memcg;		/* RCU; holds a reference */
+	struct cds_list_head memcg_node; /* in memcg->tasks, tree lock */
+	struct cds_lfht_node node;
+	atomic_long refcnt;		/* the table's, and users' */
+	struct rcu_head rcu;
+
+	/* Anonymous memory (anon.c), under lock. */
+	pthread_mutex_t lock;
+	uint32_t *anon_blocks;		/* block of positions 64k..64k+63 */
+	uint32_t nr_anon_blocks, cap_anon_blocks;
+	uint32_t nr_anon;		/* positions in use */
+	atomic_long nr_resident, nr_swap;
+	atomic_bool exited;		/* no new pages or mappings after this */
+	atomic_bool has_mappings;	/* it mapped page cache (pagecache.c) */
+};
+
+int task_table_init(void);
+/* Forget every task and free the table (quiescent engine only). */
+void task_table_exit(void);
+
+/* Move thread tid (of process tgid) into group to.  -ENOENT if to has been
+ * removed.  Runs the release check on the group it leaves. */
+int task_move(pid_t tid, pid_t tgid, struct memcg *to);
+
+/* Thread tid exited: it leaves its group, its anon and swap are
+ * uncharged and its mappings dropped (its page cache stays charged). */
+void task_exit(pid_t tid);
+
+/* The task record of tid, creating one in the root group if the engine
+ * has none: a reference, or NULL when out of memory. */
+struct task *task_get_or_create(pid_t tid, pid_t tgid);
+void task_get(struct task *t);
+void task_put(struct task *t);
+
+/* The task's current group, referenced. */
+struct memcg *task_memcg_get(struct task *t);
+
+/* The group of recorded thread tid, referenced, unless it is the root
+ * (or tid is unknown): then NULL. */
+struct memcg *task_group_get(pid_t tid);
+
+/* True if tid is recorded in a group other than the root. */
+bool task_in_child_group(pid_t tid);
+
+/* The thread ids (procs=false) or distinct process ids (procs=true) of m's
+ * members, ascending, in a malloc'ed array; m must not be the root (whose
+ * members are everything unrecorded).  Returns the count or -ENOMEM. */
+long memcg_task_ids(struct memcg *m, bool procs, pid_t **out);
+
+/* Sort ids ascending and drop repeats in place; returns the new count. */
+long pids_sort_unique(pid_t *ids, long n);
+
+/* Whether the engine has a record of tid (in any group). */
+bool task_known(pid_t tid);
+
+#endif

@@ -1,0 +1,71 @@
+/* The one table of control files: name -> mode, read handler, write
+ * handler.  Adding a control file is one row in files.c plus, where no
+ * existing handler fits, its handler. */
+#ifndef MEMCGFS_FILES_H
+#define MEMCGFS_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "engine/memcg.h"
+#include "engine/strbuf.h"
+
+/* Who is writing (from the FUSE request). */
+struct ctl_ctx {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;	/* the writing thread */
+};
+
+struct ctl_file;
+
+typedef int (*ctl_read_fn)(struct memcg *m, const struct ctl_file *f,
+			   struct strbuf *sb);
+typedef int (*ctl_write_fn)(struct memcg *m, const struct ctl_file *f,
+			    const char *buf, size_t len,
+			    const struct ctl_ctx *ctx);
+
+enum ctl_where {
+	CTL_ALL,	/* in every group */
+	CTL_ROOT,	/* only in the root group */
+};
+
+/* Which page_counter field a counter file shows. */
+enum ctl_counter_field {
+	CTL_USAGE,
+	CTL_LIMIT,
+	CTL_MAX_USAGE,
+	CTL_FAILCNT,
+};
+
+struct ctl_file {
+	const char *name;
+	mode_t mode;
+	enum ctl_where where;
+	ctl_read_fn read;	/* NULL: reads give EINVAL */
+	ctl_write_fn write;	/* NULL: writes give EINVAL */
+	/* Row arguments for the shared handlers. */
+	enum memcg_res res;
+	enum ctl_counter_field field;
+	size_t setting;		/* offsetof an atomic_int in struct memcg */
+	int (*set_u64)(struct memcg *m, uint64_t val);
+};
+
+/* Inode numbers keep a file's row in this many bits (see ops.c). */
+#define CTL_SLOT_BITS 6
+
+extern const struct ctl_file ctl_files[];
+extern const size_t ctl_nr_files;
+
+/* The index of the control file called name in m's directory, or -1. */
+int ctl_find(const char *name, bool root);
+/* Whether name is a control file's name in any directory (so no group may
+ * take it). */
+bool ctl_name_reserved(const char *name);
+static inline bool ctl_present(const struct ctl_file *f, bool root)
+{
+	return f->where == CTL_ALL || root;
+}
+
+#endif

@@ -1,0 +1,221 @@
+/* memcgfs: command line, mount, signals and the event loop (SPEC §1).
+ *
+ * Exit status: 0 after a clean unmount or SIGTERM/SIGINT, 2 for a usage
+ * error, 1 for a runtime failure; every failure is one line on stderr and
+ * leaves nothing mounted. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "engine/lru.h"
+#include "engine/memcg.h"
+#include "engine/oom.h"
+#include "engine/pagecache.h"
+#include "engine/task.h"
+#include "host/pidwatch.h"
+#include "host/reaper.h"
+#include "host/release.h"
+#include "node.h"
+#include "ops.h"
+#include "options.h"
+#include "serve.h"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-f] [-d] [-s] [-o OPT[,OPT...]] MOUNTPOINT\n"
+	       "       %s --help | --version\n\n"
+	       "Mount a cgroup v1 memory controller tree backed by an in-process\n"
+	       "memory accounting engine.\n\n", prog, prog);
+	options_help();
+	printf("FUSE options:\n");
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* Decode the octal escapes (\040 for a space ...) of /proc/self/mountinfo. */
+static void unescape_mount_path(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+					(s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+static bool is_mount_point(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192], mnt[PATH_MAX];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		unescape_mount_path(mnt);
+		found = !strcmp(mnt, path);
+	}
+	fclose(f);
+	return found;
+}
+
+/* Returns 0 or prints why the mountpoint cannot be used. */
+static int check_mountpoint(const char *mountpoint)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (stat(mountpoint, &st) < 0 || !realpath(mountpoint, real)) {
+		fprintf(stderr, "memcgfs: %s: %s\n", mountpoint, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "memcgfs: %s: not a directory\n", mountpoint);
+		return -1;
+	}
+	if (is_mount_point(real)) {
+		fprintf(stderr, "memcgfs: %s: already mounted\n", mountpoint);
+		return -1;
+	}
+	return 0;
+}
+
+/* oom=kill: a victim that is a real process gets SIGKILL. */
+static void oom_kill_process(pid_t tgid)
+{
+	syslog(LOG_NOTICE, "OOM: killing process %d", tgid);
+	kill(tgid, SIGKILL);
+}
+
+static int engine_start(const struct memcgfs_options *opts)
+{
+	struct memcg *root;
+	int err = memcg_engine_init(&opts->engine);
+
+	if (!err)
+		err = task_table_init();
+	if (!err)
+		err = pagecache_init();
+	if (err)
+		return err;
+	lru_install_reclaimer();
+	memcg_set_oom_kill_hook(oom_kill_process);
+	root = memcg_root();
+	root->priv = group_node_new(getuid(), getgid(), 0755);
+	root->priv_free = group_node_free;
+	if (!root->priv)
+		return -ENOMEM;
+	memcg_set_release_hook(release_notify);
+	err = release_start();
+	if (!err)
+		err = pidwatch_start();
+	if (!err)
+		err = reaper_start(opts->engine.reap_interval);
+	return err;
+}
+
+static void engine_stop(void)
+{
+	memcg_set_release_hook(NULL);
+	reaper_stop();
+	pidwatch_stop();
+	release_stop();
+	task_table_exit();
+	pagecache_exit();
+	memcg_engine_exit();
+}
+
+/* libfuse's loop returns 0 after an unmount and the signal number after
+ * SIGTERM, SIGINT or SIGHUP: all of them are a clean end. */
+static bool clean_end(int ret)
+{
+	return ret == 0 || ret == SIGTERM || ret == SIGINT || ret == SIGHUP;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts co = { 0 };
+	struct memcgfs_options opts;
+	struct fuse_session *se;
+	int status = EXIT_USAGE, ret;
+
+	if (options_parse(&args, &opts))
+		goto out_args;
+	if (fuse_parse_cmdline(&args, &co) != 0) {
+		if (opts.mountpoint_missing)
+			status = EXIT_RUNTIME;	/* libfuse said which */
+		goto out_args;
+	}
+	if (co.show_help) {
+		usage(argv[0]);
+		status = EXIT_OK;
+		goto out_args;
+	}
+	if (co.show_version) {
+		printf("memcgfs %s\n", PACKAGE_VERSION);
+		fuse_lowlevel_version();
+		status = EXIT_OK;
+		goto out_args;
+	}
+	if (!co.mountpoint) {
+		fprintf(stderr, "memcgfs: no mountpoint given (see --help)\n");
+		goto out_args;
+	}
+	status = EXIT_RUNTIME;
+	if (check_mountpoint(co.mountpoint))
+		goto out_args;
+	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=memcgfs,subtype=memcgfs");
+	if (geteuid() == 0)
+		fuse_opt_add_arg(&args, "-oallow_other");
+
+	se = fuse_session_new(&args, &memcgfs_ops, sizeof(memcgfs_ops), NULL);
+	if (!se) {
+		status = EXIT_USAGE;	/* libfuse printed the unknown option */
+		goto out_args;
+	}
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, co.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(co.foreground) != 0)
+		goto out_unmount;
+	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
+	if (opts.track == TRACK_RSS)
+		syslog(LOG_WARNING, "track=rss: this build does not charge real "
+		       "processes' memory yet; only the workload file charges");
+	ret = engine_start(&opts);
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		goto out_unmount;
+	}
+	ret = fuse_serve(se, &co);
+	engine_stop();
+	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_args:
+	free(co.mountpoint);
+	fuse_opt_free_args(&args);
+	return status;
+}

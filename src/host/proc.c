@@ -1,0 +1,194 @@
+/* /proc readers; see proc.h. */
+#include "proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int read_small_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* "Name:\tvalue..." lines of /proc/X/status. */
+static const char *status_field(const char *status, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = status; line && *line;) {
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return line + klen + 1;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return NULL;
+}
+
+int proc_task_info(pid_t tid, struct proc_task *out)
+{
+	char path[64], status[4096];
+	const char *state, *tgid, *uid;
+	unsigned long r, e, s;
+
+	if (tid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (read_small_file(path, status, sizeof(status)))
+		return -ESRCH;
+	state = status_field(status, "State");
+	tgid = status_field(status, "Tgid");
+	uid = status_field(status, "Uid");
+	if (!state || !tgid || !uid)
+		return -ESRCH;
+	while (isspace((unsigned char)*state))
+		state++;
+	if (*state == 'Z' || *state == 'X')
+		return -ESRCH;
+	if (sscanf(uid, "%lu %lu %lu", &r, &e, &s) != 3)
+		return -ESRCH;
+	out->tgid = (pid_t)strtol(tgid, NULL, 10);
+	out->ruid = (uid_t)r;
+	out->suid = (uid_t)s;
+	return 0;
+}
+
+static bool is_zombie(const char *stat_path)
+{
+	char buf[512];
+	const char *paren;
+
+	if (read_small_file(stat_path, buf, sizeof(buf)))
+		return true;	/* gone */
+	paren = strrchr(buf, ')');
+	return !paren || paren[1] == '\0' || paren[2] == 'Z' || paren[2] == 'X';
+}
+
+static pid_t numeric_name(const struct dirent *d)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)d->d_name[0]))
+		return 0;
+	v = strtol(d->d_name, &end, 10);
+	return *end ? 0 : (pid_t)v;
+}
+
+struct growable {
+	void *items;
+	size_t size, nr, cap;
+};
+
+static bool grow_push(struct growable *g, const void *item)
+{
+	if (g->nr == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 64;
+		void *n = realloc(g->items, cap * g->size);
+
+		if (!n)
+			return false;
+		g->items = n;
+		g->cap = cap;
+	}
+	memcpy((char *)g->items + g->nr++ * g->size, item, g->size);
+	return true;
+}
+
+/* Append the live threads of tgid to g; false on allocation failure. */
+static bool collect_threads(pid_t tgid, struct growable *g, bool with_tgid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	bool ok = true;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+	dir = opendir(path);
+	if (!dir)
+		return true;	/* exited meanwhile */
+	while (ok && (d = readdir(dir))) {
+		struct proc_thread t = { numeric_name(d), tgid };
+		char stat_path[96];
+
+		if (!t.tid)
+			continue;
+		snprintf(stat_path, sizeof(stat_path), "/proc/%d/task/%d/stat",
+			 tgid, t.tid);
+		if (is_zombie(stat_path))
+			continue;
+		ok = with_tgid ? grow_push(g, &t) : grow_push(g, &t.tid);
+	}
+	closedir(dir);
+	return ok;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+long proc_threads(pid_t tgid, pid_t **out)
+{
+	struct growable g = { .size = sizeof(pid_t) };
+
+	if (!collect_threads(tgid, &g, false)) {
+		free(g.items);
+		return -ENOMEM;
+	}
+	qsort(g.items, g.nr, g.size, cmp_pid);
+	*out = g.items;
+	return (long)g.nr;
+}
+
+long proc_all(struct proc_thread **out)
+{
+	struct growable g = { .size = sizeof(struct proc_thread) };
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+	bool ok = true;
+
+	if (!dir)
+		return -errno;
+	while (ok && (d = readdir(dir))) {
+		pid_t tgid = numeric_name(d);
+
+		if (tgid)
+			ok = collect_threads(tgid, &g, true);
+	}
+	closedir(dir);
+	if (!ok) {
+		free(g.items);
+		return -ENOMEM;
+	}
+	*out = g.items;
+	return (long)g.nr;
+}
+
+unsigned long long proc_mem_total(void)
+{
+	char buf[4096];
+	const char *v;
+
+	if (read_small_file("/proc/meminfo", buf, sizeof(buf)))
+		return 0;
+	v = status_field(buf, "MemTotal");
+	return v ? strtoull(v, NULL, 10) * 1024ULL : 0;
+}

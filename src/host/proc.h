@@ -1,0 +1,34 @@
+/* Reading host process facts from /proc. */
+#ifndef MEMCGFS_PROC_H
+#define MEMCGFS_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct proc_task {
+	pid_t tgid;
+	uid_t ruid;	/* real uid */
+	uid_t suid;	/* saved set-user-id */
+};
+
+/* Facts about thread tid; -ESRCH if it does not exist or has exited
+ * (zombies included). */
+int proc_task_info(pid_t tid, struct proc_task *out);
+
+/* The live thread ids of process tgid, ascending, in a malloc'ed array;
+ * returns the count or a negative errno. */
+long proc_threads(pid_t tgid, pid_t **out);
+
+struct proc_thread {
+	pid_t tid;
+	pid_t tgid;
+};
+
+/* Every live thread of the host, skipping zombies, in a malloc'ed array;
+ * returns the count or a negative errno. */
+long proc_all(struct proc_thread **out);
+
+/* MemTotal of the host in bytes, or 0 if unknown. */
+unsigned long long proc_mem_total(void);
+
+#endif

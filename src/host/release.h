@@ -1,0 +1,23 @@
+/* notify_on_release: run the root's release_agent when a group becomes
+ * empty (SPEC §8).  Agents run asynchronously from a worker thread. */
+#ifndef MEMCGFS_RELEASE_H
+#define MEMCGFS_RELEASE_H
+
+#include <stddef.h>
+
+#include "engine/strbuf.h"
+
+#define RELEASE_AGENT_MAX 4095
+
+int release_start(void);
+void release_stop(void);
+
+/* The engine's release hook: queue path for the agent. */
+void release_notify(const char *path);
+
+/* Set the agent (already trimmed); -EINVAL if longer than
+ * RELEASE_AGENT_MAX or holding a NUL byte. */
+int release_agent_set(const char *buf, size_t len);
+void release_agent_render(struct strbuf *sb);
+
+#endif

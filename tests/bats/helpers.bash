@@ -1,0 +1,210 @@
+# Shared setup for the end-to-end suites: every test mounts a real memcgfs
+# in a fresh temp dir and unmounts it in teardown, even when the test failed.
+#
+# Environment (set by `make check`, defaults for running bats by hand from
+# the build directory):
+#   MEMCGFS   the daemon binary
+#   FSPROBE   tests/tools/fsprobe (one syscall, prints OK or the errno name)
+#   MEMCGFS_OPTS  extra -o options for every mount in a file (set before setup)
+
+: "${MEMCGFS:=$PWD/memcgfs}"
+: "${FSPROBE:=$PWD/tests/tools/fsprobe}"
+
+# mount_memcgfs [OPT,...]: start the daemon in the foreground in the
+# background and wait until the mount answers.  Sets MNT and DAEMON_PID.
+mount_memcgfs() {
+	local opts="${1:-${MEMCGFS_OPTS:-}}"
+	MNT=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/mnt.XXXXXX")
+	DAEMON_LOG="${BATS_TEST_TMPDIR:-/tmp}/daemon.log"
+	if [ -n "$opts" ]; then
+		"$MEMCGFS" -f -o "$opts" "$MNT" 2>"$DAEMON_LOG" &
+	else
+		"$MEMCGFS" -f "$MNT" 2>"$DAEMON_LOG" &
+	fi
+	DAEMON_PID=$!
+	wait_mounted
+}
+
+# wait_mounted: wait until the daemon DAEMON_PID answers on MNT; fail with
+# its log if it exits first or takes more than 10 s.
+wait_mounted() {
+	local i
+	for i in $(seq 1 200); do
+		if [ -e "$MNT/memory.limit_in_bytes" ]; then
+			return 0
+		fi
+		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			echo "memcgfs exited before mounting:" >&2
+			cat "$DAEMON_LOG" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "memcgfs did not mount within 10 s" >&2
+	return 1
+}
+
+# unmount_memcgfs: unmount (lazily as a fallback), wait for the daemon and
+# fail if it did not exit with status 0 (a sanitizer report exits non-zero).
+unmount_memcgfs() {
+	[ -n "${MNT:-}" ] || return 0
+	local status=0
+	fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+	if [ -n "${DAEMON_PID:-}" ]; then
+		wait "$DAEMON_PID" || status=$?
+	fi
+	rmdir "$MNT" 2>/dev/null || true
+	MNT=
+	if [ "$status" -ne 0 ]; then
+		echo "memcgfs exited with status $status; its log:" >&2
+		cat "$DAEMON_LOG" >&2
+		return 1
+	fi
+}
+
+# probe OP PATH [ARG]: run fsprobe; its first line is OK or an errno name.
+probe() {
+	"$FSPROBE" "$@"
+}
+
+# want ERRNO|OK OP PATH [ARG]: fsprobe's first line must be ERRNO.
+want() {
+	local expect=$1 out
+	shift
+	out=$(probe "$@")
+	if [ "${out%%$'\n'*}" != "$expect" ]; then
+		echo "fsprobe $*: got '${out%%$'\n'*}', expected '$expect'" >&2
+		return 1
+	fi
+}
+
+# value_is FILE VALUE: the file reads VALUE and one newline.
+value_is() {
+	local got
+	got=$(cat "$1" && echo .) || return 1
+	got=${got%.}
+	if [ "$got" != "$2"$'\n' ]; then
+		echo "$1 reads '$got', expected '$2'" >&2
+		return 1
+	fi
+}
+
+# content_is FILE TEXT: the file reads exactly TEXT (trailing newlines too).
+content_is() {
+	local got
+	got=$(cat "$1" && echo .) || { echo "cannot read $1" >&2; return 1; }
+	got=${got%.}
+	if [ "$got" != "$2" ]; then
+		printf 'content of %s\n--- got ---\n%s\n--- expected ---\n%s\n---\n' \
+			"$1" "$got" "$2" >&2
+		return 1
+	fi
+}
+
+# stat_value FILE NAME: the value of one memory.stat line.
+stat_value() {
+	awk -v n="$2" '$1 == n { print $2 }' "$1"
+}
+
+# wl LINE...: write each workload line; each must succeed.
+wl() {
+	local l
+	for l in "$@"; do
+		want OK write "$MNT/memcgfs.workload" "$l"
+	done
+}
+
+# stat_is DIR NAME VALUE [NAME VALUE...]: memory.stat of group DIR has them.
+stat_is() {
+	local dir=$1 got
+	shift
+	while [ $# -ge 2 ]; do
+		got=$(stat_value "$dir/memory.stat" "$1")
+		if [ "$got" != "$2" ]; then
+			echo "$dir/memory.stat $1: got '$got', expected '$2'" >&2
+			return 1
+		fi
+		shift 2
+	done
+}
+
+# usage_is DIR BYTES [MEMSW_BYTES]: the group's usage (and memsw usage).
+usage_is() {
+	value_is "$1/memory.usage_in_bytes" "$2"
+	value_is "$1/memory.memsw.usage_in_bytes" "${3:-$2}"
+}
+
+# sleeper_in DIR: a new sleeper moved into group DIR, pid in SLEEPER.
+sleeper_in() {
+	spawn_sleeper
+	echo "$SLEEPER" >"$1/tasks"
+}
+
+# remount OPTS: replace this test's mount with one using -o OPTS.
+remount() {
+	unmount_memcgfs
+	mount_memcgfs "$1"
+}
+
+# spawn_sleeper: start a `sleep` that lives until teardown kills it and set
+# SLEEPER to its pid.  Call it directly, not in $(...): the pid is returned
+# in a variable so that teardown still knows it.
+spawn_sleeper() {
+	sleep 1000 </dev/null >/dev/null 2>&1 &
+	SLEEPER=$!
+	SLEEPERS="${SLEEPERS:-} $SLEEPER"
+}
+
+kill_sleepers() {
+	local p
+	for p in ${SLEEPERS:-}; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	for p in ${SLEEPERS:-}; do
+		wait "$p" 2>/dev/null || true
+	done
+	SLEEPERS=
+}
+
+# spawn_threaded: start a process with several threads and set THREADED to
+# its pid.  A second memcgfs instance serves: libfuse's loop, the pid watcher
+# and the release worker are threads of their own.
+spawn_threaded() {
+	THREADED_MNT=$(mktemp -d "$BATS_TEST_TMPDIR/threaded.XXXXXX")
+	"$MEMCGFS" -f "$THREADED_MNT" 2>"$BATS_TEST_TMPDIR/threaded.log" &
+	THREADED=$!
+	local i
+	for i in $(seq 1 200); do
+		[ -e "$THREADED_MNT/tasks" ] && break
+		sleep 0.05
+	done
+	[ -e "$THREADED_MNT/tasks" ]
+	[ "$(ls "/proc/$THREADED/task" | wc -l)" -ge 3 ]
+}
+
+# stop_threaded: unmount and end spawn_threaded's instance, if any.
+stop_threaded() {
+	[ -n "${THREADED_MNT:-}" ] || return 0
+	fusermount3 -u "$THREADED_MNT" 2>/dev/null ||
+		umount -l "$THREADED_MNT" 2>/dev/null || true
+	kill -9 "$THREADED" 2>/dev/null || true
+	wait "$THREADED" 2>/dev/null || true
+	rmdir "$THREADED_MNT" 2>/dev/null || true
+	THREADED_MNT=
+}
+
+# listed FILE PID: PID is a line of FILE.
+listed() {
+	grep -qx "$2" "$1"
+}
+
+# Default hooks; a file may override them and call these itself.
+setup() {
+	mount_memcgfs
+}
+
+teardown() {
+	stop_threaded
+	kill_sleepers
+	unmount_memcgfs
+}

@@ -1,0 +1,199 @@
+/* fsprobe: one file-system call per invocation, reporting the result as a
+ * word a shell test can compare: "OK" (plus data for reads) or the errno's
+ * symbolic name.  The same probe runs against memcgfs and the kernel's
+ * cgroupfs, so differential tests compare like with like.
+ *
+ *   fsprobe write PATH DATA      one write() of DATA (C escapes: \n \t \\ \xHH)
+ *   fsprobe read PATH [BUFSZ]    open, read all with BUFSZ-byte reads, print
+ *   fsprobe mkdir|rmdir|unlink|create PATH
+ *   fsprobe rename OLD NEW | link OLD NEW | symlink TARGET PATH
+ *   fsprobe truncate PATH SIZE | otrunc PATH
+ *   fsprobe setxattr PATH | getxattr PATH | listxattr PATH
+ *   fsprobe mode PATH            print octal mode, size, uid, gid
+ *   fsprobe mknod PATH
+ *   fsprobe statfs PATH
+ *
+ * Exit status is 0 whenever the call was made (its outcome is printed), 2 on
+ * bad usage. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static const char *errname(int e)
+{
+	switch (e) {
+#define E(x) case x: return #x
+	E(EPERM); E(ENOENT); E(ESRCH); E(EINTR); E(EIO); E(EBADF);
+	E(EAGAIN); E(ENOMEM); E(EACCES); E(EBUSY); E(EEXIST); E(EXDEV);
+	E(ENOTDIR); E(EISDIR); E(EINVAL); E(ENOSPC); E(EROFS); E(ERANGE);
+	E(ENAMETOOLONG); E(ENOSYS); E(ENOTEMPTY); E(ENODATA); E(ENOTSUP);
+	E(ENODEV); E(EFBIG); E(EOVERFLOW);
+#undef E
+	default: return "EUNKNOWN";
+	}
+}
+
+static int report(int rc)
+{
+	if (rc < 0)
+		printf("%s\n", errname(errno));
+	else
+		printf("OK\n");
+	return 0;
+}
+
+static size_t unescape(const char *s, char *out)
+{
+	size_t n = 0;
+
+	while (*s) {
+		if (*s != '\\' || !s[1]) {
+			out[n++] = *s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'n': out[n++] = '\n'; s++; break;
+		case 't': out[n++] = '\t'; s++; break;
+		case '0': out[n++] = '\0'; s++; break;
+		case 'x': {
+			char hex[3] = { s[1], s[1] ? s[2] : 0, 0 };
+			out[n++] = (char)strtol(hex, NULL, 16);
+			s += 1 + strlen(hex);
+			break;
+		}
+		default: out[n++] = *s++; break;
+		}
+	}
+	return n;
+}
+
+static int do_write(const char *path, const char *data)
+{
+	char *buf = malloc(strlen(data) + 1);
+	size_t len = unescape(data, buf);
+	int fd = open(path, O_WRONLY);
+	ssize_t rc;
+
+	if (fd < 0) {
+		report(-1);
+		free(buf);
+		return 0;
+	}
+	rc = write(fd, buf, len);
+	free(buf);
+	if (rc >= 0 && (size_t)rc != len) {
+		printf("SHORT %zd\n", rc);
+		close(fd);
+		return 0;
+	}
+	report(rc < 0 ? -1 : 0);
+	close(fd);
+	return 0;
+}
+
+static int do_read(const char *path, size_t bufsz)
+{
+	int fd = open(path, O_RDONLY);
+	size_t total = 0, cap = 4096;
+	char *buf, *all;
+	ssize_t n;
+
+	if (fd < 0)
+		return report(-1);
+	buf = malloc(bufsz);
+	all = malloc(cap);
+	while ((n = read(fd, buf, bufsz)) > 0) {
+		if (total + (size_t)n > cap) {
+			cap = (total + (size_t)n) * 2;
+			all = realloc(all, cap);
+		}
+		memcpy(all + total, buf, (size_t)n);
+		total += (size_t)n;
+	}
+	if (n < 0) {
+		report(-1);
+	} else {
+		printf("OK\n");
+		fwrite(all, 1, total, stdout);
+	}
+	close(fd);
+	free(buf);
+	free(all);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: fsprobe OP PATH [ARG]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *op, *p;
+	struct stat st;
+	struct statfs sfs;
+	char xbuf[256];
+
+	if (argc < 3)
+		return usage();
+	op = argv[1];
+	p = argv[2];
+	if (!strcmp(op, "write") && argc == 4)
+		return do_write(p, argv[3]);
+	if (!strcmp(op, "read"))
+		return do_read(p, argc == 4 ? strtoul(argv[3], NULL, 10) : 65536);
+	if (!strcmp(op, "mkdir"))
+		return report(mkdir(p, 0755));
+	if (!strcmp(op, "rmdir"))
+		return report(rmdir(p));
+	if (!strcmp(op, "unlink"))
+		return report(unlink(p));
+	if (!strcmp(op, "create")) {
+		int fd = open(p, O_CREAT | O_EXCL | O_WRONLY, 0644);
+		if (fd >= 0)
+			close(fd);
+		return report(fd);
+	}
+	if (!strcmp(op, "mknod"))
+		return report(mknod(p, S_IFCHR | 0600, makedev(1, 3)));
+	if (!strcmp(op, "rename") && argc == 4)
+		return report(rename(p, argv[3]));
+	if (!strcmp(op, "link") && argc == 4)
+		return report(link(p, argv[3]));
+	if (!strcmp(op, "symlink") && argc == 4)
+		return report(symlink(p, argv[3]));
+	if (!strcmp(op, "truncate") && argc == 4)
+		return report(truncate(p, strtol(argv[3], NULL, 10)));
+	if (!strcmp(op, "otrunc")) {
+		int fd = open(p, O_WRONLY | O_TRUNC);
+		if (fd >= 0)
+			close(fd);
+		return report(fd);
+	}
+	if (!strcmp(op, "setxattr"))
+		return report(setxattr(p, "user.memcgfs", "1", 1, 0));
+	if (!strcmp(op, "getxattr"))
+		return report(getxattr(p, "user.memcgfs", xbuf, sizeof(xbuf)) < 0 ? -1 : 0);
+	if (!strcmp(op, "listxattr"))
+		return report(listxattr(p, xbuf, sizeof(xbuf)) < 0 ? -1 : 0);
+	if (!strcmp(op, "mode")) {
+		if (stat(p, &st) < 0)
+			return report(-1);
+		printf("OK\n%o %lld %u %u\n", (unsigned)(st.st_mode & 07777),
+		       (long long)st.st_size, (unsigned)st.st_uid,
+		       (unsigned)st.st_gid);
+		return 0;
+	}
+	if (!strcmp(op, "statfs"))
+		return report(statfs(p, &sfs));
+	return usage();
+}

@@ -1,0 +1,323 @@
+/* Unit tests of the group tree, settings, lifecycle and task membership. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine/memcg.h"
+#include "engine/task.h"
+
+#define MAXP (9223372036854771712L / 4096)
+
+static char released[8][64];
+static int nr_released;
+
+static void record_release(const char *path)
+{
+	if (nr_released < 8)
+		strncpy(released[nr_released], path, 63);
+	nr_released++;
+}
+
+static int setup(void **state)
+{
+	struct memcg_config cfg = {
+		.page_size = 4096, .mem_pages = 1 << 20, .swap_pages = 0,
+	};
+
+	(void)state;
+	nr_released = 0;
+	memset(released, 0, sizeof(released));
+	if (memcg_engine_init(&cfg) || task_table_init())
+		return -1;
+	memcg_set_release_hook(record_release);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	memcg_set_release_hook(NULL);
+	memcg_set_reclaimer(NULL);
+	task_table_exit();
+	memcg_engine_exit();
+	return 0;
+}
+
+static struct memcg *mk(struct memcg *parent, const char *name)
+{
+	int err = 1;
+	struct memcg *m = memcg_create(parent, name, NULL, NULL, &err);
+
+	assert_non_null(m);
+	assert_int_equal(err, 0);
+	memcg_put(m);	/* the tree keeps it */
+	return m;
+}
+
+static void test_create_lookup_remove(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *found;
+	uint64_t id;
+	int err;
+
+	(void)state;
+	a = mk(root, "a");
+	id = a->id;
+	assert_true(id != root->id);
+	assert_null(memcg_create(root, "a", NULL, NULL, &err));
+	assert_int_equal(err, -EEXIST);
+	found = memcg_tryget_by_id(id);
+	assert_ptr_equal(found, a);
+	memcg_put(found);
+	found = memcg_tryget_child(root, "a");
+	assert_ptr_equal(found, a);
+	memcg_put(found);
+	assert_int_equal(memcg_nr_children(root), 1);
+	assert_int_equal(memcg_remove(a), 0);
+	assert_null(memcg_tryget_by_id(id));
+	assert_null(memcg_tryget_child(root, "a"));
+	assert_int_equal(memcg_nr_children(root), 0);
+	/* The name is free again, for an independent group with a new id. */
+	a = mk(root, "a");
+	assert_true(a->id > id);
+}
+
+static void test_remove_busy(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *b;
+
+	(void)state;
+	a = mk(root, "a");
+	b = mk(a, "b");
+	assert_int_equal(memcg_remove(a), -EBUSY);
+	assert_int_equal(memcg_remove(root), -EBUSY);
+	assert_int_equal(task_move(4242, 4242, b), 0);
+	assert_int_equal(memcg_remove(b), -EBUSY);
+	task_exit(4242);
+	assert_int_equal(memcg_remove(b), 0);
+	assert_int_equal(memcg_remove(a), 0);
+	assert_int_equal(memcg_remove(a), -ENOENT);
+}
+
+static void test_rename(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *d;
+	struct strbuf sb;
+
+	(void)state;
+	a = mk(root, "a");
+	mk(root, "b");
+	assert_int_equal(memcg_rename(a, "b"), -EEXIST);
+	assert_int_equal(memcg_rename(a, "a"), 0);
+	assert_int_equal(memcg_rename(a, "c"), 0);
+	d = mk(a, "d");
+	strbuf_init(&sb);
+	memcg_path(d, &sb);
+	assert_string_equal(sb.buf, "/c/d");
+	strbuf_release(&sb);
+	assert_null(memcg_tryget_child(root, "a"));
+	assert_int_equal(memcg_rename(root, "x"), -ENOENT);
+}
+
+static void test_defaults_and_inheritance(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *b;
+
+	(void)state;
+	assert_int_equal(atomic_load(&root->swappiness), 60);
+	a = mk(root, "a");
+	assert_int_equal(memcg_set_swappiness(a, 10), 0);
+	assert_int_equal(memcg_set_move_charge(a, 3), 0);
+	memcg_set_flag_setting(&a->notify_on_release, 5);
+	memcg_set_flag_setting(&a->clone_children, 1);
+	assert_int_equal(memcg_set_oom_kill_disable(a, 1), 0);
+	b = mk(a, "b");
+	assert_int_equal(atomic_load(&b->swappiness), 10);
+	assert_int_equal(atomic_load(&b->move_charge), 3);
+	assert_int_equal(atomic_load(&b->notify_on_release), 1);
+	assert_int_equal(atomic_load(&b->clone_children), 0);
+	assert_int_equal(atomic_load(&b->oom_kill_disable), 0);
+	assert_int_equal(page_counter_limit(&b->res[MEMCG_RES_MEMORY]), MAXP);
+	assert_int_equal(atomic_load(&b->soft_limit), MAXP);
+}
+
+static void test_setting_ranges(void **state)
+{
+	struct memcg *root = memcg_root(), *a;
+
+	(void)state;
+	a = mk(root, "a");
+	assert_int_equal(memcg_set_swappiness(a, 200), 0);
+	assert_int_equal(memcg_set_swappiness(a, 201), -EINVAL);
+	assert_int_equal(atomic_load(&a->swappiness), 200);
+	assert_int_equal(memcg_set_move_charge(a, 4), -EINVAL);
+	assert_int_equal(memcg_set_oom_kill_disable(a, 2), -EINVAL);
+	assert_int_equal(memcg_set_oom_kill_disable(root, 1), -EINVAL);
+	assert_int_equal(memcg_set_use_hierarchy(a, 1), 0);
+	assert_int_equal(memcg_set_use_hierarchy(a, 0), -EINVAL);
+	assert_int_equal(memcg_force_empty(root), -EINVAL);
+	assert_int_equal(memcg_force_empty(a), 0);
+}
+
+static void test_limits(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *b;
+
+	(void)state;
+	a = mk(root, "a");
+	b = mk(a, "b");
+	for (int r = 0; r < MEMCG_NR_RES; r++)
+		assert_int_equal(memcg_set_limit(root, r, 10), -EINVAL);
+	/* memsw may not go below the memory limit, which starts unlimited. */
+	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMSW, 100), -EINVAL);
+	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 100), 0);
+	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMSW, 100), 0);
+	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 101), -EINVAL);
+	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMSW, 99), -EINVAL);
+	assert_int_equal(page_counter_limit(&a->res[MEMCG_RES_MEMORY]), 100);
+	assert_int_equal(page_counter_limit(&a->res[MEMCG_RES_MEMSW]), 100);
+	assert_int_equal(memcg_set_limit(b, MEMCG_RES_MEMORY, 50), 0);
+	assert_int_equal(memcg_hierarchical_limit(b, MEMCG_RES_MEMORY), 50);
+	assert_int_equal(memcg_hierarchical_limit(b, MEMCG_RES_MEMSW), 100);
+	assert_int_equal(memcg_hierarchical_limit(root, MEMCG_RES_MEMORY), MAXP);
+	/* Without anything reclaimable a limit below usage is refused. */
+	page_counter_charge(&b->res[MEMCG_RES_MEMORY], 20);
+	assert_int_equal(memcg_set_limit(b, MEMCG_RES_MEMORY, 10), -EBUSY);
+	assert_int_equal(page_counter_limit(&b->res[MEMCG_RES_MEMORY]), 50);
+	page_counter_uncharge(&b->res[MEMCG_RES_MEMORY], 20);
+}
+
+static long fake_reclaim_calls;
+
+/* Frees one page per call from the group's own memory counter. */
+static long fake_reclaim(struct memcg *m, long nr, bool may_swap)
+{
+	fake_reclaim_calls++;
+	if (page_counter_read(&m->res[MEMCG_RES_MEMORY]) == 0)
+		return 0;
+	page_counter_uncharge(&m->res[MEMCG_RES_MEMORY], 1);
+	return 1;
+}
+
+static void test_limit_shrink_reclaims(void **state)
+{
+	struct memcg *a = mk(memcg_root(), "a");
+
+	(void)state;
+	memcg_set_reclaimer(fake_reclaim);
+	page_counter_charge(&a->res[MEMCG_RES_MEMORY], 5);
+	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 2), 0);
+	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 2);
+	assert_true(fake_reclaim_calls >= 3);
+	assert_int_equal(memcg_force_empty(a), 0);
+	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 0);
+}
+
+static void test_tasks(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *b;
+	pid_t *ids;
+	long n;
+
+	(void)state;
+	a = mk(root, "a");
+	b = mk(root, "b");
+	assert_int_equal(task_move(300, 100, a), 0);
+	assert_int_equal(task_move(100, 100, a), 0);
+	assert_int_equal(task_move(200, 200, a), 0);
+	assert_true(task_in_child_group(100));
+	assert_false(task_in_child_group(999));
+	n = memcg_task_ids(a, false, &ids);
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], 100);
+	assert_int_equal(ids[1], 200);
+	assert_int_equal(ids[2], 300);
+	free(ids);
+	n = memcg_task_ids(a, true, &ids);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 100);
+	assert_int_equal(ids[1], 200);
+	free(ids);
+	/* A task is in one group only. */
+	assert_int_equal(task_move(200, 200, b), 0);
+	assert_int_equal(a->nr_tasks, 2);
+	assert_int_equal(b->nr_tasks, 1);
+	assert_int_equal(task_move(200, 200, root), 0);
+	assert_false(task_in_child_group(200));
+	assert_int_equal(b->nr_tasks, 0);
+	assert_int_equal(memcg_remove(b), 0);
+	assert_int_equal(task_move(1, 1, b), -ENOENT);
+}
+
+static void test_release_on_empty(void **state)
+{
+	struct memcg *root = memcg_root(), *a, *b, *c;
+
+	(void)state;
+	a = mk(root, "a");
+	memcg_set_flag_setting(&a->notify_on_release, 1);
+	b = mk(a, "b");		/* inherits notify_on_release */
+	c = mk(root, "quiet");
+	assert_int_equal(task_move(7, 7, b), 0);
+	assert_int_equal(task_move(8, 8, c), 0);
+	task_exit(7);
+	assert_int_equal(nr_released, 1);
+	assert_string_equal(released[0], "/a/b");
+	assert_int_equal(memcg_remove(b), 0);
+	assert_int_equal(nr_released, 2);
+	assert_string_equal(released[1], "/a");
+	task_exit(8);		/* notify_on_release 0: nothing */
+	assert_int_equal(nr_released, 2);
+	assert_int_equal(task_move(9, 9, a), 0);
+	assert_int_equal(task_move(9, 9, root), 0);	/* moved out */
+	assert_int_equal(nr_released, 3);
+	assert_string_equal(released[2], "/a");
+}
+
+static void test_dying_while_referenced(void **state)
+{
+	struct memcg *a = mk(memcg_root(), "a");
+	struct strbuf sb;
+	char expect[128];
+
+	(void)state;
+	memcg_get(a);		/* an operation still holds it */
+	assert_int_equal(memcg_remove(a), 0);
+	assert_false(memcg_online(a));
+	strbuf_init(&sb);
+	memcg_render_dying(&sb);
+	snprintf(expect, sizeof(expect),
+		 "%llu /a refs=1 kmem=0 pages=0 caches=0 state=-\n",
+		 (unsigned long long)a->id);
+	assert_string_equal(sb.buf, expect);
+	strbuf_release(&sb);
+	memcg_put(a);
+	strbuf_init(&sb);
+	memcg_render_dying(&sb);
+	assert_int_equal(sb.len, 0);
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_lookup_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults_and_inheritance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setting_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit_shrink_reclaims, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_on_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dying_while_referenced, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
