@@ -506,12 +506,20 @@ static void kmem_offline(struct memcg *m)
 	memcg_kmem_uncharged(m);	/* perhaps nothing is charged */
 }
 
+/* Kmem counters are hierarchical: a dying group's count also holds what
+ * its dying descendants still have charged, so an uncharge at m may be
+ * the last for any dying ancestor too.  The walk is under RCU because a
+ * put may free a group (after a grace period) and its parent reference. */
 void memcg_kmem_uncharged(struct memcg *m)
 {
-	if ((atomic_load(&m->flags) & MEMCG_KMEM_DEAD) &&
-	    page_counter_read(&m->res[MEMCG_RES_KMEM]) == 0 &&
-	    (atomic_fetch_and(&m->flags, ~MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
-		memcg_put(m);
+	memcg_rcu_read_lock();
+	for (; m; m = m->parent)
+		if ((atomic_load(&m->flags) & MEMCG_KMEM_DEAD) &&
+		    page_counter_read(&m->res[MEMCG_RES_KMEM]) == 0 &&
+		    (atomic_fetch_and(&m->flags, ~MEMCG_KMEM_ACTIVE) &
+		     MEMCG_KMEM_ACTIVE))
+			memcg_put(m);
+	memcg_rcu_read_unlock();
 }
 
 /* Move what a removed group still owns to its parent, in O(1) of the
@@ -551,7 +559,9 @@ int memcg_remove(struct memcg *m)
 		err = memcg_is_root(m) ? -EBUSY : -ENOENT;
 		goto out;
 	}
-	if (m->nr_tasks || !cds_list_empty(&m->children)) {
+	/* A charge move in progress holds both of its groups here, as the
+	 * kernel's attach holds cgroup_mutex against rmdir. */
+	if (m->nr_tasks || m->nr_moving || !cds_list_empty(&m->children)) {
 		err = -EBUSY;
 		goto out;
 	}

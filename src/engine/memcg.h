@@ -131,6 +131,7 @@ struct memcg {
 	/* Under the tree lock. */
 	struct cds_list_head tasks;
 	long nr_tasks;
+	long nr_moving;			/* charge moves into or out of it */
 	struct cds_list_head dying_node;
 	char *dead_path;		/* the path it had, once removed */
 

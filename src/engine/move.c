@@ -221,11 +221,24 @@ static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 				   mv.memsw - mv.moved_memsw);
 }
 
+/* Under the tree lock: keep from and to from being removed while charges
+ * move between them (rmdir returns EBUSY meanwhile); false if either is
+ * already gone. */
+static bool hold_pair(struct memcg *from, struct memcg *to, long delta)
+{
+	if (delta > 0 && (!memcg_online(from) || !memcg_online(to)))
+		return false;
+	from->nr_moving += delta;
+	to->nr_moving += delta;
+	return true;
+}
+
 int memcg_move_task(pid_t tid, pid_t tgid, struct memcg *to)
 {
 	int bits = atomic_load(&to->move_charge), err = 0;
 	struct task *t;
 	struct memcg *from;
+	bool held;
 
 	if (tid != tgid || !bits || !task_known(tid))
 		return task_move(tid, tgid, to);
@@ -233,8 +246,15 @@ int memcg_move_task(pid_t tid, pid_t tgid, struct memcg *to)
 	if (!t)
 		return -ENOMEM;
 	from = task_memcg_get(t);
-	if (from != to)
+	memcg_tree_lock();
+	held = from != to && hold_pair(from, to, 1);
+	memcg_tree_unlock();
+	if (held) {
 		move_charges(t, from, to, bits, &err);
+		memcg_tree_lock();
+		hold_pair(from, to, -1);
+		memcg_tree_unlock();
+	}
 	memcg_put(from);
 	task_put(t);
 	return err ? err : task_move(tid, tgid, to);

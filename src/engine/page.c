@@ -76,10 +76,10 @@ uint32_t block_alloc(void *owner, enum block_kind kind, uint32_t base)
 	if (!id)
 		return 0;
 	b = page_block_of(block_first_page(id));
-	b->owner = owner;
 	b->base = base;
 	b->nr_used = 0;
 	b->kind = (uint8_t)kind;
+	b->owner = owner;	/* last: a lockless reader may see it */
 	return id;
 }
 

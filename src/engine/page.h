@@ -53,10 +53,13 @@ enum block_kind {
 };
 
 struct page_block {
-	void *owner;		/* the file, task or slab cache */
+	/* Reclaim reads owner and kind of an isolated page's block without
+	 * the owner's lock (to find which lock to take), so they are atomic;
+	 * it rechecks owner under that lock. */
+	_Atomic(void *) owner;	/* the file, task or slab cache */
 	uint32_t base;		/* the owner's index of the block's first page */
 	uint16_t nr_used;	/* frames of the block that hold a page */
-	uint8_t kind;		/* enum block_kind */
+	_Atomic uint8_t kind;	/* enum block_kind */
 };
 
 int frames_init(void);

@@ -39,6 +39,7 @@ struct kmem_copy {
 	struct memcg *memcg;		/* its group while alive, else NULL */
 	uint64_t group_id;
 	bool dead;
+	bool charging;			/* a kmalloc charges for it: keep it */
 	char name[2 * NAME_LEN];	/* NAME(ID:GROUP) */
 	struct slab *slabs;
 	uint32_t nr_slabs, cap_slabs;
@@ -306,14 +307,24 @@ int slab_kmalloc(struct task *t, const char *cache, long count,
 	struct page_counter *fail;
 	struct memcg *m;
 	struct tag *tg;
-	long need = 0, added;
-	int err = 0;
+	long need, added;
+	int err;
 
 	if (count <= 0)
 		return count ? -EINVAL : 0;
+retry:
 	m = kmem_target(t);
+	need = 0;
+	err = 0;
 	pthread_mutex_lock(&kmalloc_lock);
 	pthread_mutex_lock(&slab_lock);
+	/* The task may have moved away and m been removed since it was
+	 * looked up: a removed group gets no new cache copy (none would
+	 * ever be marked dead) and no new slab page. */
+	if (!memcg_online(m)) {
+		pthread_mutex_unlock(&slab_lock);
+		goto again;
+	}
 	c = cache_lookup(cache);
 	cp = c ? copy_of(m, c) : NULL;
 	if (!c)
@@ -322,6 +333,8 @@ int slab_kmalloc(struct task *t, const char *cache, long count,
 		err = -ENOMEM;
 	else if (count > free_objects(cp))
 		need = (count - free_objects(cp) + c->per_slab - 1) / c->per_slab;
+	if (cp)
+		cp->charging = true;	/* one kmalloc at a time */
 	pthread_mutex_unlock(&slab_lock);
 	/* A kmem limit refuses without reclaim or OOM; memory may reclaim. */
 	if (!err && need) {
@@ -330,9 +343,23 @@ int slab_kmalloc(struct task *t, const char *cache, long count,
 		else if ((err = memcg_charge(m, need, t)))
 			page_counter_uncharge(&m->res[MEMCG_RES_KMEM], need);
 	}
-	if (err)
-		goto out;
 	pthread_mutex_lock(&slab_lock);
+	if (cp)
+		cp->charging = false;
+	if (err) {
+		pthread_mutex_unlock(&slab_lock);
+		goto out;
+	}
+	/* Removed while charging: its copy died (slab_group_offline runs
+	 * under slab_lock), and under kmem=pin its kmem pointer may be gone
+	 * with it.  Give the charge back, settling a dying group whose last
+	 * kmem charge this was, and start again from the task's group. */
+	if (cp->dead) {
+		pthread_mutex_unlock(&slab_lock);
+		uncharge_slab_pages(m, need);
+		memcg_kmem_uncharged(m);
+		goto again;
+	}
 	added = add_slabs(cp, m, need);
 	if (added < need)
 		uncharge_slab_pages(m, need - added);
@@ -343,6 +370,10 @@ out:
 	pthread_mutex_unlock(&kmalloc_lock);
 	memcg_put(m);
 	return err;
+again:
+	pthread_mutex_unlock(&kmalloc_lock);
+	memcg_put(m);
+	goto retry;
 }
 
 int slab_kfree(const char *tag, long count)
@@ -466,7 +497,7 @@ long slab_reap(void)
 
 		if (cp->dead)
 			shrink_copy(cp);
-		if (cp->dead && !cp->nr_pages) {
+		if (cp->dead && !cp->nr_pages && !cp->charging) {
 			*pp = cp->next;
 			copy_destroy(cp);
 			destroyed++;
