@@ -190,6 +190,37 @@ static void test_pin_lifecycle(void **state)
 	assert_invariants();
 }
 
+/* kmem=pin, nested: a parent removed while its dying child still holds
+ * kmem is itself dying (its count is hierarchical); the child's last
+ * free settles both. */
+static void test_pin_nested_dying(void **state)
+{
+	struct memcg *p = kgroup(memcg_root(), "p");
+	struct memcg *c = kgroup(p, "c");
+	struct task *t = task_in(15, c);
+	struct strbuf sb;
+
+	(void)state;
+	assert_int_equal(slab_kmalloc(t, "task_struct", 1, "c"), 0);
+	assert_int_equal(kmem(p), 1);
+	assert_int_equal(task_move(15, 15, memcg_root()), 0);
+	assert_int_equal(memcg_remove(c), 0);
+	assert_int_equal(memcg_remove(p), 0);
+	strbuf_init(&sb);
+	memcg_render_dying(&sb);
+	assert_non_null(strstr(sb.buf, "/p "));
+	assert_non_null(strstr(sb.buf, "/p/c "));
+	strbuf_release(&sb);
+	assert_int_equal(slab_kfree("c", -1), 0);
+	assert_int_equal(slab_reap(), 1);
+	strbuf_init(&sb);
+	memcg_render_dying(&sb);
+	assert_true(sb.len == 0);
+	strbuf_release(&sb);
+	assert_int_equal(kmem(memcg_root()), 0);
+	assert_invariants();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +231,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reparent_removal, setup_reparent, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_reparent_removal, setup_pin, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_lifecycle, setup_pin, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_nested_dying, setup_pin, engine_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
