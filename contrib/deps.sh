@@ -4,7 +4,8 @@
 set -eu
 
 PACKAGES="gcc make autoconf automake pkg-config libfuse3-dev fuse3 \
-liburcu-dev libcmocka-dev bats util-linux procps psmisc"
+liburcu-dev libcmocka-dev bats util-linux procps psmisc \
+crun busybox-static jq"
 
 missing=""
 for p in $PACKAGES; do

@@ -73,6 +73,7 @@ int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
 	victim = choose_victim(scope);
 	if (!victim)
 		return -ENOMEM;
+	atomic_store(&victim->oom_victim, true);
 	if (memcg_config()->oom_mode == MEMCG_OOM_KILL && kill_hook)
 		kill_hook(victim->tgid);
 	anon_free(victim, -1);

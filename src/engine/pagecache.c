@@ -79,7 +79,8 @@ void pagecache_exit(void)
 	files = NULL;
 }
 
-/* Files live as long as the engine, so the pointer stays valid. */
+/* Files live as long as the engine, so the pointer stays valid, except
+ * those pagecache_forget() drops, whose only user is the caller. */
 static struct pc_file *file_lookup(const char *name, bool create)
 {
 	unsigned long hash = hash_name(name);
@@ -352,6 +353,51 @@ void pagecache_evict(const char *name)
 	pthread_mutex_unlock(&f->lock);
 }
 
+void pagecache_truncate(const char *name, long nr)
+{
+	struct pc_file *f = file_lookup(name, false);
+
+	if (!f || nr < 0)
+		return;
+	pthread_mutex_lock(&f->lock);
+	for (uint32_t i = (uint32_t)nr; i < f->nr_blocks * BLOCK_PAGES; i++) {
+		uint32_t idx = file_page(f, i);
+
+		if (idx && !(page_word(idx) & PG_ISOLATED))
+			file_remove_page(f, i, idx);
+	}
+	for (uint32_t m = 0; m < f->nr_mappers; m++)
+		if (f->mappers[m].nr > nr)
+			f->mappers[m].nr = (uint32_t)nr;
+	if (f->map_pages > nr)
+		f->map_pages = (uint32_t)nr;
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void file_free_rcu(struct rcu_head *head)
+{
+	file_free(caa_container_of(head, struct pc_file, rcu));
+}
+
+void pagecache_forget(const char *name)
+{
+	struct pc_file *f = file_lookup(name, false);
+
+	if (!f)
+		return;
+	memcg_rcu_read_lock();
+	cds_lfht_del(files, &f->node);
+	memcg_rcu_read_unlock();
+	pthread_mutex_lock(&f->lock);
+	f->nr_mappers = 0;
+	f->map_pages = 0;
+	file_evict(f, false);
+	pthread_mutex_unlock(&f->lock);
+	/* Reclaim may hold a page of it isolated: it finds the file through
+	 * the page's block under RCU, and evicts that page itself. */
+	memcg_call_rcu(&f->rcu, file_free_rcu);
+}
+
 /* Call fn on every file, each under its lock. */
 static void for_each_file(void (*fn)(struct pc_file *f, void *arg), void *arg)
 {
@@ -383,12 +429,17 @@ void pagecache_drop_unmapped(void)
 long pagecache_reclaim_page(uint32_t idx)
 {
 	struct page_block *blk = page_block_of(idx);
-	struct pc_file *f = blk->owner;
+	struct pc_file *f;
 	uint32_t word, i;
 	long freed = 0;
 
-	if (!f || blk->kind != BLOCK_FILE)
+	/* Under RCU: a forgotten file is freed only after a grace period. */
+	memcg_rcu_read_lock();
+	f = blk->owner;
+	if (!f || blk->kind != BLOCK_FILE) {
+		memcg_rcu_read_unlock();
 		return 0;
+	}
 	pthread_mutex_lock(&f->lock);
 	word = page_word(idx);
 	/* Still this file's page, and still ours to evict? */
@@ -400,6 +451,7 @@ long pagecache_reclaim_page(uint32_t idx)
 		freed = 1;
 	}
 	pthread_mutex_unlock(&f->lock);
+	memcg_rcu_read_unlock();
 	return freed;
 }
 

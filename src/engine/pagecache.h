@@ -22,6 +22,12 @@ int pagecache_read(struct task *t, const char *name, long nr, bool map);
  * empty already. */
 void pagecache_evict(const char *name);
 
+/* Drop the file's pages from page nr on, mapped ones too, and shorten its
+ * mappings to nr pages. */
+void pagecache_truncate(const char *name, long nr);
+/* Drop all the file's pages and forget the file (freed after a grace
+ * period).  Only for a file that no other thread reads or maps. */
+void pagecache_forget(const char *name);
 /* Drop every unmapped cached page of every file. */
 void pagecache_drop_unmapped(void);
 

@@ -258,6 +258,52 @@ long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
 	return pids_sort_unique(ids, n);
 }
 
+struct member_set {
+	struct task **tasks;
+	long nr, cap;
+};
+
+static int collect_members(struct memcg *m, void *arg)
+{
+	struct member_set *set = arg;
+	struct task *t;
+
+	if (memcg_is_root(m))
+		return 0;
+	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
+		if (set->nr == set->cap) {
+			long cap = set->cap ? 2 * set->cap : 64;
+			struct task **n = realloc(set->tasks, (size_t)cap * sizeof(*n));
+
+			if (!n)
+				return 1;
+			set->tasks = n;
+			set->cap = cap;
+		}
+		task_get(t);
+		set->tasks[set->nr++] = t;
+	}
+	return 0;
+}
+
+long task_collect_members(struct task ***out)
+{
+	struct member_set set = { NULL, 0, 0 };
+	int stopped;
+
+	memcg_tree_lock();
+	stopped = memcg_walk_subtree(memcg_root(), collect_members, &set);
+	memcg_tree_unlock();
+	if (stopped) {
+		while (set.nr)
+			task_put(set.tasks[--set.nr]);
+		free(set.tasks);
+		return -ENOMEM;
+	}
+	*out = set.tasks;
+	return set.nr;
+}
+
 void task_table_exit(void)
 {
 	struct cds_lfht_iter iter;

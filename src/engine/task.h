@@ -37,6 +37,8 @@ struct task {
 	atomic_long nr_resident, nr_swap;
 	atomic_bool exited;		/* no new pages or mappings after this */
 	atomic_bool has_mappings;	/* it mapped page cache (pagecache.c) */
+	atomic_bool oom_victim;		/* chosen by an OOM kill (oom.c) */
+	long rss_file_pages;		/* the RSS sampler's alone (rss.c) */
 };
 
 int task_table_init(void);
@@ -75,6 +77,9 @@ long memcg_task_ids(struct memcg *m, bool procs, pid_t **out);
 /* Sort ids ascending and drop repeats in place; returns the new count. */
 long pids_sort_unique(pid_t *ids, long n);
 
+/* Every recorded task in a group other than the root, referenced, in a
+ * malloc'ed array (*out, NULL if none): the count or -ENOMEM. */
+long task_collect_members(struct task ***out);
 /* Whether the engine has a record of tid (in any group). */
 bool task_known(pid_t tid);
 

@@ -19,7 +19,9 @@
 #include "engine/pagecache.h"
 #include "engine/task.h"
 #include "host/pidwatch.h"
+#include "host/forkscan.h"
 #include "host/reaper.h"
+#include "host/rsstrack.h"
 #include "host/release.h"
 #include "node.h"
 #include "ops.h"
@@ -57,7 +59,7 @@ static void unescape_mount_path(char *s)
 	*out = '\0';
 }
 
-static bool is_mount_point(const char *path)
+static bool listed_in_mountinfo(const char *path)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[8192], mnt[PATH_MAX];
@@ -73,6 +75,24 @@ static bool is_mount_point(const char *path)
 	}
 	fclose(f);
 	return found;
+}
+
+/* Whether something is mounted on path, as seen from here: its mount
+ * differs from its parent's.  A mount hidden under a later one on an
+ * ancestor (a tmpfs over /sys/fs/cgroup hides the host's
+ * /sys/fs/cgroup/memory) does not count.  mountinfo, which lists hidden
+ * mounts too, is the fallback for kernels without STATX_MNT_ID. */
+static bool is_mount_point(const char *path)
+{
+	char parent[PATH_MAX + 3];
+	struct statx a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &a) == 0 &&
+	    statx(AT_FDCWD, parent, 0, STATX_MNT_ID, &b) == 0 &&
+	    (a.stx_mask & b.stx_mask & STATX_MNT_ID))
+		return a.stx_mnt_id != b.stx_mnt_id;
+	return listed_in_mountinfo(path);
 }
 
 /* Returns 0 or prints why the mountpoint cannot be used. */
@@ -95,6 +115,9 @@ static int check_mountpoint(const char *mountpoint)
 	}
 	return 0;
 }
+
+/* Without the connector, how often /proc is scanned for members' forks. */
+#define FORKSCAN_PERIOD_MS 100
 
 /* oom=kill: a victim that is a real process gets SIGKILL. */
 static void oom_kill_process(pid_t tgid)
@@ -127,12 +150,18 @@ static int engine_start(const struct memcgfs_options *opts)
 		err = pidwatch_start();
 	if (!err)
 		err = reaper_start(opts->engine.reap_interval);
+	if (!err)
+		err = forkscan_start(FORKSCAN_PERIOD_MS);
+	if (!err && opts->track == TRACK_RSS)
+		err = rsstrack_start(opts->rss_interval_ms);
 	return err;
 }
 
 static void engine_stop(void)
 {
 	memcg_set_release_hook(NULL);
+	rsstrack_stop();
+	forkscan_stop();
 	reaper_stop();
 	pidwatch_stop();
 	release_stop();
@@ -197,9 +226,6 @@ int main(int argc, char *argv[])
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
-	if (opts.track == TRACK_RSS)
-		syslog(LOG_WARNING, "track=rss: this build does not charge real "
-		       "processes' memory yet; only the workload file charges");
 	ret = engine_start(&opts);
 	if (ret) {
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));

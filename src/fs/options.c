@@ -13,6 +13,7 @@
 
 struct raw_options {
 	char *mem, *swap, *page_size, *kmem, *reap_interval, *oom, *track;
+	char *rss_interval;
 	char *mountpoint;
 };
 
@@ -25,6 +26,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("reap_interval=%s", reap_interval),
 	OPT("oom=%s", oom),
 	OPT("track=%s", track),
+	OPT("rss_interval=%s", rss_interval),
 	FUSE_OPT_END
 };
 
@@ -38,8 +40,8 @@ void options_help(void)
 	       "    -o reap_interval=SECS  dead-cache re-check period, 1..86400 (default 60)\n"
 	       "    -o oom=kill|simulate   SIGKILL real OOM victims, or only uncharge them (default kill)\n"
 	       "    -o track=none|rss      charge real processes' resident memory (default none)\n"
-	       "SIZE: bytes with an optional k, m, g, t, p or e suffix (also 0x hex).\n"
-	       "This build accepts track=rss but does not track real processes yet.\n\n");
+	       "    -o rss_interval=MS     track=rss sampling period, 10..60000 (default 100)\n"
+	       "SIZE: bytes with an optional k, m, g, t, p or e suffix (also 0x hex).\n\n");
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -99,6 +101,7 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	o->engine.reap_interval = 60;
 	o->engine.oom_mode = MEMCG_OOM_KILL;
 	o->track = TRACK_NONE;
+	o->rss_interval_ms = 100;
 	if (raw->page_size) {
 		if (parse_range("page_size", raw->page_size, 4096, 65536, &v))
 			return -1;
@@ -125,6 +128,11 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 		if (parse_word("oom", raw->oom, oom_words, 2, &w))
 			return -1;
 		o->engine.oom_mode = (enum memcg_oom_mode)w;
+	}
+	if (raw->rss_interval) {
+		if (parse_range("rss_interval", raw->rss_interval, 10, 60000, &v))
+			return -1;
+		o->rss_interval_ms = (long)v;
 	}
 	if (raw->track) {
 		if (parse_word("track", raw->track, track_words, 2, &w))
@@ -173,5 +181,6 @@ int options_parse(struct fuse_args *args, struct memcgfs_options *opts)
 	free(raw.reap_interval);
 	free(raw.oom);
 	free(raw.track);
+	free(raw.rss_interval);
 	return rc;
 }

@@ -16,6 +16,7 @@ enum track_mode {
 struct memcgfs_options {
 	struct memcg_config engine;
 	enum track_mode track;
+	long rss_interval_ms;
 	/* The mountpoint argument names nothing: libfuse refuses it while
 	 * parsing the command line, but that is a runtime error (status 1),
 	 * not a usage one. */

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -152,6 +153,18 @@ static int watch_commit(pid_t tid, int fd, int err)
 	return err;
 }
 
+bool pidwatch_has_connector(void)
+{
+	return forkfd >= 0;
+}
+
+void pidwatch_follow(pid_t parent_tid, pid_t child_tid, pid_t child_tgid)
+{
+	pthread_mutex_lock(&watch_lock);
+	follow_fork(parent_tid, child_tid, child_tgid, NULL);
+	pthread_mutex_unlock(&watch_lock);
+}
+
 int pidwatch_move(pid_t tid, pid_t tgid, struct memcg *to)
 {
 	int fd, err;
@@ -207,15 +220,18 @@ static void *watch_loop(void *arg)
 int pidwatch_start(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	const char *no_connector;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	stopfd = eventfd(0, EFD_CLOEXEC);
 	if (epfd < 0 || stopfd < 0)
 		return -errno;
-	forkfd = proc_connector_open();
+	no_connector = getenv("MEMCGFS_NO_CONNECTOR");
+	forkfd = no_connector && strcmp(no_connector, "1") == 0 ? -ENOTSUP :
+		 proc_connector_open();
 	if (forkfd < 0) {
-		syslog(LOG_WARNING, "no process-events connector (%s): children "
-		       "of group members start in the root group",
+		syslog(LOG_WARNING, "no process-events connector (%s): forks of "
+		       "group members are found by scanning /proc instead",
 		       strerror(-forkfd));
 	} else {
 		ev.data.u64 = pack(forkfd, 0);

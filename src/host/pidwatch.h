@@ -3,6 +3,7 @@
 #ifndef MEMCGFS_PIDWATCH_H
 #define MEMCGFS_PIDWATCH_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct memcg;
@@ -22,6 +23,14 @@ int pidwatch_move(pid_t tid, pid_t tgid, struct memcg *to);
  * *err (-ESRCH if tid is gone). */
 struct task *pidwatch_track(pid_t tid, pid_t tgid, int *err);
 
+/* Whether forks are followed through the process-events connector.  It
+ * needs CAP_NET_ADMIN; MEMCGFS_NO_CONNECTOR=1 in the environment makes the
+ * daemon do without it, to exercise the fallback. */
+bool pidwatch_has_connector(void);
+/* Thread child_tid of process child_tgid was created by parent_tid: it
+ * joins parent_tid's group, unless that is the root or the engine already
+ * records the child. */
+void pidwatch_follow(pid_t parent_tid, pid_t child_tid, pid_t child_tgid);
 /* Handle every exit already signalled, now: called before anything that
  * reports or depends on membership, so a reaped pid never shows. */
 void pidwatch_sync(void);

@@ -1,7 +1,8 @@
 /* Engine stress: several threads charge, free, read, map, evict, move
  * tasks (with their charges or not), create and remove groups and change
- * limits at random for a
- * bounded time while a reader renders statistics; then the invariants of
+ * limits at random for a bounded time, while a sampler sets real-process
+ * RSS as track=rss does (and forgets it at exit) and a reader renders
+ * statistics; then the invariants of
  * check.h must hold, and after everything is freed every counter must be
  * zero.  Prints TAP.  STRESS_SECONDS sets the duration (default 3). */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "engine/memcg.h"
 #include "engine/move.h"
 #include "engine/pagecache.h"
+#include "engine/rss.h"
 #include "engine/slab.h"
 #include "engine/stat.h"
 #include "engine/task.h"
@@ -27,6 +29,8 @@
 #define GROUPS 6
 #define FILES 8
 #define TID_BASE 100000
+#define RSS_TASKS 4
+#define RSS_TID_BASE 200000
 
 static atomic_bool stop;
 static atomic_long ops;
@@ -181,6 +185,37 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* As the host's RSS sampler: the only thread setting these tasks' RSS. */
+static void *sampler(void *arg)
+{
+	unsigned seed = 11;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		pid_t tid = RSS_TID_BASE + rand_r(&seed) % RSS_TASKS;
+		struct task *t = task_get_or_create(tid, tid);
+		int op = rand_r(&seed) % 16;
+
+		if (!t)
+			continue;
+		if (op < 12) {
+			rss_set(t, rand_r(&seed) % 256, rand_r(&seed) % 128);
+		} else if (op < 15) {
+			struct memcg *g = pick_group(&seed);
+
+			memcg_set_move_charge(g, (uint64_t)(rand_r(&seed) % 4));
+			memcg_move_task(tid, tid, g);
+			memcg_put(g);
+		} else {
+			task_exit(tid);		/* the process ends */
+			rss_forget(t);
+		}
+		task_put(t);
+		atomic_fetch_add(&ops, 1);
+	}
+	return NULL;
+}
+
 static void *reader(void *arg)
 {
 	unsigned seed = 7;
@@ -225,7 +260,7 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 		.kmem_model = model, .oom_mode = MEMCG_OOM_SIMULATE,
 	};
 	const char *name = model == MEMCG_KMEM_PIN ? "kmem=pin" : "kmem=reparent";
-	pthread_t th[WORKERS + 1];
+	pthread_t th[WORKERS + 2];
 	struct timespec ts = { (time_t)seconds,
 			       (long)((seconds - (time_t)seconds) * 1e9) };
 	struct strbuf why;
@@ -242,9 +277,10 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 	for (long i = 0; i < WORKERS; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(i + 1));
 	pthread_create(&th[WORKERS], NULL, reader, NULL);
+	pthread_create(&th[WORKERS + 1], NULL, sampler, NULL);
 	nanosleep(&ts, NULL);
 	atomic_store(&stop, true);
-	for (int i = 0; i <= WORKERS; i++)
+	for (int i = 0; i < WORKERS + 2; i++)
 		pthread_join(th[i], NULL);
 	printf("# %s: %ld operations in %.1f s\n", name, atomic_load(&ops), seconds);
 
@@ -257,6 +293,15 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 	 * groups removed, dead caches reaped. */
 	for (pid_t tid = TID_BASE; tid < TID_BASE + TASKS; tid++)
 		task_exit(tid);
+	for (pid_t tid = RSS_TID_BASE; tid < RSS_TID_BASE + RSS_TASKS; tid++) {
+		struct task *t = task_get_or_create(tid, tid);
+
+		task_exit(tid);
+		if (t) {
+			rss_forget(t);
+			task_put(t);
+		}
+	}
 	for (int f = 0; f < FILES; f++) {
 		char file[16];
 

@@ -1,0 +1,279 @@
+/* The RSS sampler; see rsstrack.h.
+ *
+ * Only the sampler thread touches its tables, so they need no lock.  Each
+ * sampled process keeps its /proc/PID/statm open: a sample is then one
+ * pread(2), and a pid reused by another process reads as an error rather
+ * than as the wrong process. */
+#include "rsstrack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "engine/memcg.h"
+#include "engine/oom.h"
+#include "engine/rcu.h"
+#include "engine/rss.h"
+#include "engine/task.h"
+#include "pidwatch.h"
+#include "ticker.h"
+
+struct sample {
+	struct task *t;		/* a process leader, referenced */
+	int fd;			/* its /proc/PID/statm */
+};
+
+struct stopped {
+	struct task *t;		/* referenced */
+	struct memcg *oom_group;	/* referenced */
+};
+
+static struct ticker ticker;
+static struct sample *samples;
+static long nr_samples;
+static struct stopped *stops;
+static long nr_stops, cap_stops;
+static long host_page_size;
+
+static int by_task(const void *a, const void *b)
+{
+	const struct task *x = *(struct task *const *)a;
+	const struct task *y = *(struct task *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Bytes of host pages, in the engine's pages, rounded up. */
+static long to_pages(long host_pages)
+{
+	long unit = (long)memcg_config()->page_size;
+
+	return (long)(((unsigned long long)host_pages * host_page_size +
+		       unit - 1) / unit);
+}
+
+/* statm: size resident shared ...; shared is the file-backed (and shmem)
+ * part of resident, the rest is anonymous. */
+static int read_statm(int fd, long *anon, long *file)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long resident, shared;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%*s %ld %ld", &resident, &shared) != 2 ||
+	    shared > resident)
+		return -1;
+	*anon = to_pages(resident - shared);
+	*file = to_pages(shared);
+	return 0;
+}
+
+/* Whether group m is g or below it. */
+static bool within(struct memcg *m, struct memcg *g)
+{
+	for (; m; m = m->parent)
+		if (m == g)
+			return true;
+	return false;
+}
+
+/* Whether t is (still) a member of g's subtree. */
+static bool member_of(struct task *t, struct memcg *g)
+{
+	struct memcg *m = task_memcg_get(t);
+	bool in = within(m, g);
+
+	memcg_put(m);
+	return in;
+}
+
+static bool is_stopped(struct task *t)
+{
+	for (long i = 0; i < nr_stops; i++)
+		if (stops[i].t == t)
+			return true;
+	return false;
+}
+
+/* The group whose refused charge put t's group (or an ancestor) under
+ * OOM, referenced, or NULL. */
+static struct memcg *oom_group_of(struct task *t)
+{
+	struct memcg *m = task_memcg_get(t), *g;
+
+	for (g = m; g; g = g->parent)
+		if (memcg_under_oom(g))
+			break;
+	if (g)
+		memcg_get(g);
+	memcg_put(m);
+	return g;
+}
+
+/* oom_kill_disable: stop every sampled process in g's subtree, as the
+ * kernel would leave them waiting in the fault that cannot be charged. */
+static void stop_group(struct memcg *g)
+{
+	for (long i = 0; i < nr_samples; i++) {
+		struct task *t = samples[i].t;
+
+		if (is_stopped(t) || !member_of(t, g))
+			continue;
+		if (nr_stops == cap_stops) {
+			long cap = cap_stops ? 2 * cap_stops : 16;
+			struct stopped *n = realloc(stops, (size_t)cap * sizeof(*n));
+
+			if (!n)
+				return;	/* unstopped, it is retried next period */
+			stops = n;
+			cap_stops = cap;
+		}
+		if (kill(t->tgid, SIGSTOP) < 0)
+			continue;
+		task_get(t);
+		memcg_get(g);
+		stops[nr_stops++] = (struct stopped){ t, g };
+		syslog(LOG_INFO, "under OOM with oom_kill_disable: stopped %d",
+		       (int)t->tgid);
+	}
+}
+
+/* Resume what no longer needs to wait: the refused charge fits now (a
+ * limit was raised, a member exited), or the process left the group. */
+static void resume_stopped(void)
+{
+	long j = 0;
+
+	for (long i = 0; i < nr_stops; i++) {
+		struct stopped *s = &stops[i];
+
+		if (!atomic_load(&s->t->exited) && memcg_under_oom(s->oom_group) &&
+		    member_of(s->t, s->oom_group)) {
+			stops[j++] = *s;
+			continue;
+		}
+		if (!atomic_load(&s->t->exited) && kill(s->t->tgid, SIGCONT) == 0)
+			syslog(LOG_INFO, "resumed %d", (int)s->t->tgid);
+		task_put(s->t);
+		memcg_put(s->oom_group);
+	}
+	nr_stops = j;
+}
+
+static bool sampled(struct task *t)
+{
+	return t->tid == t->tgid && !atomic_load(&t->exited) &&
+	       !atomic_load(&t->oom_victim);
+}
+
+static void drop_sample(struct sample *s)
+{
+	rss_forget(s->t);
+	if (s->fd >= 0)
+		close(s->fd);
+	task_put(s->t);
+}
+
+/* Make samples the sorted set of sampled member processes, keeping the
+ * open files of those already there. */
+static void refresh_samples(void)
+{
+	struct task **now = NULL;
+	struct sample *next;
+	long n = task_collect_members(&now), k = 0, i = 0, j = 0;
+
+	if (n < 0)
+		return;
+	for (long x = 0; x < n; x++) {
+		if (sampled(now[x]))
+			now[k++] = now[x];
+		else
+			task_put(now[x]);
+	}
+	if (k)
+		qsort(now, (size_t)k, sizeof(*now), by_task);
+	next = malloc((size_t)(k ? k : 1) * sizeof(*next));
+	if (!next) {
+		while (k)
+			task_put(now[--k]);
+		free(now);
+		return;
+	}
+	n = 0;
+	while (i < nr_samples || j < k) {
+		if (j == k || (i < nr_samples && samples[i].t < now[j])) {
+			drop_sample(&samples[i++]);	/* gone */
+		} else if (i == nr_samples || now[j] < samples[i].t) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/statm",
+				 (int)now[j]->tgid);
+			next[n].t = now[j++];
+			next[n++].fd = open(path, O_RDONLY | O_CLOEXEC);
+		} else {
+			next[n++] = samples[i++];
+			task_put(now[j++]);	/* the sample holds one */
+		}
+	}
+	free(now);
+	free(samples);
+	samples = next;
+	nr_samples = n;
+}
+
+static void sample_all(void *arg)
+{
+	(void)arg;
+	pidwatch_sync();	/* exits first: a gone pid is not sampled */
+	resume_stopped();
+	refresh_samples();
+	for (long i = 0; i < nr_samples; i++) {
+		struct task *t = samples[i].t;
+		struct memcg *g;
+		long anon, file;
+
+		if (samples[i].fd < 0 || is_stopped(t) ||
+		    read_statm(samples[i].fd, &anon, &file) < 0)
+			continue;
+		if (rss_set(t, anon, file) != -ENOMEM ||
+		    atomic_load(&t->oom_victim))
+			continue;
+		g = oom_group_of(t);
+		if (g) {
+			stop_group(g);
+			memcg_put(g);
+		}
+	}
+}
+
+int rsstrack_start(long period_ms)
+{
+	host_page_size = sysconf(_SC_PAGESIZE);
+	return ticker_start(&ticker, period_ms, sample_all, NULL);
+}
+
+void rsstrack_stop(void)
+{
+	ticker_stop(&ticker);
+	/* Anything stopped goes on: the daemon no longer stands in its way. */
+	for (long i = 0; i < nr_stops; i++) {
+		kill(stops[i].t->tgid, SIGCONT);
+		task_put(stops[i].t);
+		memcg_put(stops[i].oom_group);
+	}
+	free(stops);
+	stops = NULL;
+	nr_stops = cap_stops = 0;
+	for (long i = 0; i < nr_samples; i++)
+		drop_sample(&samples[i]);
+	free(samples);
+	samples = NULL;
+	nr_samples = 0;
+}
