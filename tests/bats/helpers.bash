@@ -208,3 +208,15 @@ teardown() {
 	kill_sleepers
 	unmount_memcgfs
 }
+
+# eventually SECONDS CMD...: CMD succeeds within SECONDS (tried every 0.1 s);
+# the last try reports why it failed.
+eventually() {
+	local i n=$(($1 * 10))
+	shift
+	for i in $(seq 1 "$n"); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	"$@"
+}

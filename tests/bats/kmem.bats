@@ -146,18 +146,6 @@ not_dying() {
 	fi
 }
 
-# eventually SECONDS CMD...: CMD succeeds within SECONDS (tried every 0.1 s);
-# the last try reports why it failed.
-eventually() {
-	local i n=$(($1 * 10))
-	shift
-	for i in $(seq 1 "$n"); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
 # oom_kills_are DIR N: the oom_kill count of DIR.
 oom_kills_are() {
 	grep -qx "oom_kill $2" "$1/memory.oom_control" || {

@@ -52,16 +52,6 @@ within_10pct() {
 	[ "$b" -gt 0 ] && [ $((a * 10)) -ge $((b * 9)) ] && [ $((a * 10)) -le $((b * 11)) ]
 }
 
-# eventually CMD...: CMD succeeds within 5 s.
-eventually() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	"$@"
-}
-
 proc_state() {
 	awk '$1 == "State:" { print $2 }' "/proc/$1/status"
 }
@@ -86,7 +76,7 @@ charged_like_vmrss() {
 @test "a member's resident memory is charged within 10 % of its VmRSS" {
 	hog 32 1
 	wait_grown 32
-	eventually charged_like_vmrss
+	eventually 5 charged_like_vmrss
 	# Anonymous and file-backed parts land in rss and mapped_file.
 	local rss anon
 	rss=$(stat_value "$MNT/g/memory.stat" rss)
@@ -101,11 +91,11 @@ charged_like_vmrss() {
 @test "charges follow a growing process and go at its exit" {
 	hog 8 4 100
 	wait_grown 32
-	eventually charged_like_vmrss
+	eventually 5 charged_like_vmrss
 	[ "$(cat "$MNT/g/memory.usage_in_bytes")" -ge $((32 << 20)) ]
 	kill "$HOG"
 	wait "$HOG" || true
-	eventually value_is "$MNT/g/memory.usage_in_bytes" 0
+	eventually 5 value_is "$MNT/g/memory.usage_in_bytes" 0
 	[ "$(cat "$MNT/g/memory.max_usage_in_bytes")" -ge $((32 << 20)) ]
 }
 
@@ -127,7 +117,7 @@ charged_like_vmrss() {
 	! grep -qx "grown 160" "$HOG_OUT"
 	content_is "$MNT/g/memory.oom_control" $'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n'
 	[ "$(cat "$MNT/g/memory.failcnt")" -ge 1 ]
-	eventually value_is "$MNT/g/memory.usage_in_bytes" 0
+	eventually 5 value_is "$MNT/g/memory.usage_in_bytes" 0
 }
 
 @test "the victim is the largest process in the OOM group's subtree" {
@@ -139,7 +129,7 @@ charged_like_vmrss() {
 		>/dev/null 2>&1 </dev/null &
 	local big=$!
 	SLEEPERS="${SLEEPERS:-} $big"
-	eventually usage_at_least "$MNT/g/a" $((48 << 20))
+	eventually 5 usage_at_least "$MNT/g/a" $((48 << 20))
 	sh -c 'echo $$ >"$1/g/b/cgroup.procs" && exec "$2" 4 20 60' sh "$MNT" "$MEMHOG" \
 		>/dev/null 2>&1 </dev/null &
 	local small=$!
@@ -157,7 +147,7 @@ charged_like_vmrss() {
 	echo 64M >"$MNT/g/memory.limit_in_bytes"
 	hog 8 1
 	wait_grown 8
-	eventually usage_at_least "$MNT/g" $((8 << 20))
+	eventually 5 usage_at_least "$MNT/g" $((8 << 20))
 	# dd holds its 200 MiB buffer while the pipe to sleep is full.
 	run sh -c 'echo $$ >"$1/g/cgroup.procs" || exit 9
 		   dd if=/dev/zero bs=200M count=1 2>/dev/null | sleep 2
@@ -171,13 +161,13 @@ charged_like_vmrss() {
 	echo 48M >"$MNT/g/memory.limit_in_bytes"
 	echo 1 >"$MNT/g/memory.oom_control"
 	hog 8 12 50
-	eventually stopped "$HOG"
+	eventually 5 stopped "$HOG"
 	content_is "$MNT/g/memory.oom_control" $'oom_kill_disable 1\nunder_oom 1\noom_kill 0\n'
 	! grep -qx "grown 96" "$HOG_OUT"
 	echo 256M >"$MNT/g/memory.limit_in_bytes"
 	wait_grown 96
 	[ "$(proc_state "$HOG")" != T ]
-	eventually content_is "$MNT/g/memory.oom_control" $'oom_kill_disable 1\nunder_oom 0\noom_kill 0\n'
+	eventually 5 content_is "$MNT/g/memory.oom_control" $'oom_kill_disable 1\nunder_oom 0\noom_kill 0\n'
 	kill -0 "$HOG"
 }
 
@@ -188,22 +178,22 @@ charged_like_vmrss() {
 		>/dev/null 2>&1 </dev/null &
 	local first=$!
 	SLEEPERS="${SLEEPERS:-} $first"
-	eventually usage_at_least "$MNT/g" $((32 << 20))
+	eventually 5 usage_at_least "$MNT/g" $((32 << 20))
 	hog 8 6 50
-	eventually stopped "$HOG"
+	eventually 5 stopped "$HOG"
 	[ "$(proc_state "$first")" = T ]	# the whole group waits
 	kill -9 "$first"
 	wait "$first" || true
 	wait_grown 48
 	[ "$(proc_state "$HOG")" != T ]
-	eventually value_is "$MNT/g/memory.oom_control" "$(printf 'oom_kill_disable 1\nunder_oom 0\noom_kill 0')"
+	eventually 5 value_is "$MNT/g/memory.oom_control" "$(printf 'oom_kill_disable 1\nunder_oom 0\noom_kill 0')"
 }
 
 @test "oom_kill_disable: a stopped member moved out of the group resumes" {
 	echo 32M >"$MNT/g/memory.limit_in_bytes"
 	echo 1 >"$MNT/g/memory.oom_control"
 	hog 8 6 50
-	eventually stopped "$HOG"
+	eventually 5 stopped "$HOG"
 	echo "$HOG" >"$MNT/cgroup.procs"
 	wait_grown 48
 	[ "$(proc_state "$HOG")" != T ]
@@ -222,10 +212,10 @@ charged_like_vmrss() {
 	       wait' sh "$MNT" "$pidfile" </dev/null >/dev/null 2>&1 &
 	local parent=$! child
 	SLEEPERS="${SLEEPERS:-} $parent"
-	eventually test -s "$pidfile"
+	eventually 5 test -s "$pidfile"
 	child=$(cat "$pidfile")
 	SLEEPERS="${SLEEPERS:-} $child"
-	eventually listed "$MNT/g/cgroup.procs" "$child"
+	eventually 5 listed "$MNT/g/cgroup.procs" "$child"
 	! listed "$MNT/cgroup.procs" "$child"
 	# A child that was already running when its parent joined stays.
 	local oldfile=$BATS_TEST_TMPDIR/old.pid
@@ -236,10 +226,10 @@ charged_like_vmrss() {
 	       wait' sh "$MNT" "$oldfile" </dev/null >/dev/null 2>&1 &
 	local parent2=$! old
 	SLEEPERS="${SLEEPERS:-} $parent2"
-	eventually test -s "$oldfile"
+	eventually 5 test -s "$oldfile"
 	old=$(cat "$oldfile")
 	SLEEPERS="${SLEEPERS:-} $old"
-	eventually listed "$MNT/g/cgroup.procs" "$parent2"
+	eventually 5 listed "$MNT/g/cgroup.procs" "$parent2"
 	sleep 0.3
 	! listed "$MNT/g/cgroup.procs" "$old"
 }
@@ -248,11 +238,11 @@ charged_like_vmrss() {
 	mkdir "$MNT/h"
 	hog 16 2 1500
 	wait_grown 16
-	eventually usage_at_least "$MNT/g" $((16 << 20))
+	eventually 5 usage_at_least "$MNT/g" $((16 << 20))
 	echo "$HOG" >"$MNT/h/cgroup.procs"
 	wait_grown 32
 	# move_charge_at_immigrate is 0: what was charged stays in g.
-	eventually usage_at_least "$MNT/h" $((15 << 20))
+	eventually 5 usage_at_least "$MNT/h" $((15 << 20))
 	[ "$(cat "$MNT/g/memory.usage_in_bytes")" -ge $((15 << 20)) ]
 }
 
