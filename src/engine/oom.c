@@ -48,13 +48,13 @@ static struct task *choose_victim(struct memcg *m)
 	return vs.best;
 }
 
+/* In the victim's own group only: cgroup v1 does not propagate memory
+ * events to ancestors (the kernel's memcg_memory_event stops at once off
+ * the default hierarchy). */
 static void count_kill(struct task *victim)
 {
-	struct memcg *m;
-
 	memcg_rcu_read_lock();
-	for (m = rcu_dereference(victim->memcg); m; m = m->parent)
-		atomic_fetch_add(&m->oom_kill, 1);
+	atomic_fetch_add(&rcu_dereference(victim->memcg)->oom_kill, 1);
 	memcg_rcu_read_unlock();
 }
 

@@ -138,8 +138,9 @@ charged_like_vmrss() {
 	wait "$big" || status=$?
 	[ "$status" -eq 137 ]
 	kill -0 "$small"
-	[ "$(sed -n 's/^oom_kill //p' "$MNT/g/memory.oom_control")" -ge 1 ]
-	[ "$(sed -n 's/^oom_kill //p' "$MNT/g/a/memory.oom_control")" -ge 1 ]
+	# Counted in the victim's own group, as cgroup v1 does.
+	[ "$(sed -n 's/^oom_kill //p' "$MNT/g/a/memory.oom_control")" -eq 1 ]
+	[ "$(sed -n 's/^oom_kill //p' "$MNT/g/memory.oom_control")" -eq 0 ]
 	value_is "$MNT/g/b/memory.oom_control" "$(printf 'oom_kill_disable 0\nunder_oom 0\noom_kill 0')"
 }
 
