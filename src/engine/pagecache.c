@@ -353,6 +353,18 @@ void pagecache_evict(const char *name)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* Under f->lock: drop the pages from page from on; isolated ones too if
+ * take_isolated (reclaim then finds them gone). */
+static void file_drop_from(struct pc_file *f, uint32_t from, bool take_isolated)
+{
+	for (uint32_t i = from; i < f->nr_blocks * BLOCK_PAGES; i++) {
+		uint32_t idx = file_page(f, i);
+
+		if (idx && (take_isolated || !(page_word(idx) & PG_ISOLATED)))
+			file_remove_page(f, i, idx);
+	}
+}
+
 void pagecache_truncate(const char *name, long nr)
 {
 	struct pc_file *f = file_lookup(name, false);
@@ -360,12 +372,7 @@ void pagecache_truncate(const char *name, long nr)
 	if (!f || nr < 0)
 		return;
 	pthread_mutex_lock(&f->lock);
-	for (uint32_t i = (uint32_t)nr; i < f->nr_blocks * BLOCK_PAGES; i++) {
-		uint32_t idx = file_page(f, i);
-
-		if (idx && !(page_word(idx) & PG_ISOLATED))
-			file_remove_page(f, i, idx);
-	}
+	file_drop_from(f, (uint32_t)nr, false);
 	for (uint32_t m = 0; m < f->nr_mappers; m++)
 		if (f->mappers[m].nr > nr)
 			f->mappers[m].nr = (uint32_t)nr;
@@ -391,10 +398,11 @@ void pagecache_forget(const char *name)
 	pthread_mutex_lock(&f->lock);
 	f->nr_mappers = 0;
 	f->map_pages = 0;
-	file_evict(f, false);
+	/* Isolated pages too: then every block is freed, its owner cleared,
+	 * before the grace period starts, so a reclaimer that still finds f
+	 * through a block does so under RCU and sees its page gone. */
+	file_drop_from(f, 0, true);
 	pthread_mutex_unlock(&f->lock);
-	/* Reclaim may hold a page of it isolated: it finds the file through
-	 * the page's block under RCU, and evicts that page itself. */
 	memcg_call_rcu(&f->rcu, file_free_rcu);
 }
 
