@@ -506,6 +506,22 @@ static void kmem_offline(struct memcg *m)
 	memcg_kmem_uncharged(m);	/* perhaps nothing is charged */
 }
 
+/* kmem=pin: the first kmem limit starts kmem accounting, and the group
+ * takes its one reference for it.  Only while the group is online, and
+ * under the tree lock: memcg_remove() clears ONLINE under that lock before
+ * kmem_offline() looks at KMEM_ACTIVE, so either removal sees the flag and
+ * settles the reference, or the writer (who may still hold a removed group,
+ * as an open limit file does) sees the group gone and takes none.  A
+ * reference taken after kmem_offline() would never be dropped. */
+static void kmem_activate(struct memcg *m)
+{
+	pthread_mutex_lock(&tree_lock);
+	if (memcg_online(m) &&
+	    !(atomic_fetch_or(&m->flags, MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
+		memcg_get(m);
+	pthread_mutex_unlock(&tree_lock);
+}
+
 /* Kmem counters are hierarchical: a dying group's count also holds what
  * its dying descendants still have charged, so an uncharge at m may be
  * the last for any dying ancestor too.  The walk is under RCU because a
@@ -636,11 +652,21 @@ void memcg_for_each_child(struct memcg *parent, uint64_t after_id,
 	memcg_rcu_read_unlock();
 }
 
+/* fn runs on each group with a reference held, so that it may take one
+ * of its own (reclaim collects the groups it will scan).  An RCU walker
+ * can reach a group whose removal has just dropped its last reference:
+ * memcg_get() would bring it back from zero and its free would be queued
+ * twice.  Such a group is skipped (it has no children: removal needs
+ * none); tryget sees the zero. */
 static int walk(struct memcg *m, int (*fn)(struct memcg *, void *), void *arg)
 {
 	struct memcg *c;
-	int rc = fn(m, arg);
+	int rc;
 
+	if (!memcg_tryget(m))
+		return 0;
+	rc = fn(m, arg);
+	memcg_put(m);
 	cds_list_for_each_entry_rcu(c, &m->children, sibling) {
 		if (rc)
 			break;
@@ -711,11 +737,8 @@ int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
 		err = -EINVAL;
 	if (!err)
 		err = resize_limit(m, res, pages);
-	/* kmem=pin: the first kmem limit starts kmem accounting here, and the
-	 * group takes its one reference for it. */
-	if (!err && res == MEMCG_RES_KMEM && m->kmem_ptr != m->ptr &&
-	    !(atomic_fetch_or(&m->flags, MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
-		memcg_get(m);
+	if (!err && res == MEMCG_RES_KMEM && m->kmem_ptr != m->ptr)
+		kmem_activate(m);
 	pthread_mutex_unlock(&limit_lock);
 	return err;
 }

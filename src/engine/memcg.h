@@ -233,7 +233,7 @@ bool memcg_swap_try_get(long nr);
 void memcg_swap_put(long nr);
 long memcg_swap_used(void);
 
-/* Visit every online group in m's subtree, m first (pre-order), under
+/* Visit every group in m's subtree still referenced (online, or just removed), m first (pre-order), under
  * RCU: fn must not block for long.  Stops when fn returns non-zero. */
 int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
 		       void *arg);

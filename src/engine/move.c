@@ -23,6 +23,7 @@ enum { MOVE_ANON = 1, MOVE_FILE = 2 };
 
 struct move {
 	struct memcg *from, *to, *common;
+	enum page_kind kind;	/* the pages counted or moved now */
 	/* reserved in to, and used so far */
 	long mem, memsw, moved_mem, moved_memsw;
 	uint32_t batch[MOVE_BATCH];
@@ -58,13 +59,23 @@ static bool resident(uint32_t word)
 	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
 }
 
-/* Whether a page in state word belongs to from: through from's own
- * pointer (the common case, no lookup), or a removed child's. */
-static bool owned_by(struct memcg *from, uint32_t word)
+/* Whether a page in state word is one of kind to move and belongs to
+ * from: through from's own pointer (the common case, no lookup), or a
+ * removed child's.
+ *
+ * The kind matters because a frame queued for a move is not always still
+ * the page it was: page cache is queued under its file's lock and swung
+ * after that lock is dropped, and an eviction meanwhile frees the frame,
+ * which a slab page of from may reuse at once (a freed block is handed out
+ * again).  Such a page is from's (under kmem=reparent through from's own
+ * pointer, under kmem=pin through its kmem pointer, which also names from),
+ * but kernel memory is never moved: its kmem charge would stay with from
+ * while its owner became to, and its uncharge would later hit to. */
+static bool owned_by(struct memcg *from, enum page_kind kind, uint32_t word)
 {
 	bool owned;
 
-	if (pg_kind(word) == PAGE_FREE)
+	if (pg_kind(word) != kind)
 		return false;
 	if (pg_ptr_id(word) == from->ptr->id)
 		return true;
@@ -79,7 +90,7 @@ static void count_page(uint32_t idx, void *arg)
 	struct move *mv = arg;
 	uint32_t word = page_word(idx);
 
-	if (!owned_by(mv->from, word) || (word & PG_ISOLATED))
+	if (!owned_by(mv->from, mv->kind, word) || (word & PG_ISOLATED))
 		return;
 	mv->mem += resident(word);
 	mv->memsw++;
@@ -108,7 +119,7 @@ static void swing_batch(struct move *mv)
 	for (int i = 0; i < mv->nr; i++) {
 		uint32_t idx = mv->batch[i], word = page_word(idx);
 
-		if (!owned_by(mv->from, word) || (word & PG_ISOLATED) ||
+		if (!owned_by(mv->from, mv->kind, word) || (word & PG_ISOLATED) ||
 		    mv->moved_memsw == mv->memsw ||
 		    (resident(word) && mv->moved_mem == mv->mem))
 			continue;
@@ -190,19 +201,23 @@ static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 
 	mv.common = common_ancestor(from, to);
 	pthread_mutex_lock(&t->lock);
+	mv.kind = PAGE_ANON;
 	if (bits & MOVE_ANON)
 		for (uint32_t pos = 0; pos < t->nr_anon; pos++)
 			count_page(anon_position_page(t, pos), &mv);
+	mv.kind = PAGE_FILE;
 	if (bits & MOVE_FILE)
 		pagecache_for_each_mapped(t, count_page, &mv);
 	if (!mv.memsw || (*err = precharge(&mv))) {
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
+	mv.kind = PAGE_ANON;
 	if (bits & MOVE_ANON)
 		for (uint32_t pos = 0; pos < t->nr_anon; pos++)
 			queue_page(anon_position_page(t, pos), &mv);
 	swing_batch(&mv);
+	mv.kind = PAGE_FILE;
 	if (bits & MOVE_FILE) {
 		pagecache_for_each_mapped(t, queue_page, &mv);
 		swing_batch(&mv);

@@ -221,6 +221,62 @@ static void test_pin_nested_dying(void **state)
 	assert_invariants();
 }
 
+/* kmem=pin: a kmem limit written to a group already removed (its writer
+ * still holds it, as an open limit file does) starts no kmem accounting:
+ * removal has settled the group's kmem already, so a reference taken for
+ * it now would never be dropped and the group would stay dying. */
+static void test_pin_limit_after_remove(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct strbuf sb;
+
+	(void)state;
+	memcg_get(g);			/* the limit writer's */
+	assert_int_equal(memcg_remove(g), 0);
+	memcg_set_limit(g, MEMCG_RES_KMEM, memcg_max_pages());
+	assert_false(atomic_load(&g->flags) & MEMCG_KMEM_ACTIVE);
+	memcg_put(g);			/* the last reference */
+	strbuf_init(&sb);
+	memcg_render_dying(&sb);
+	assert_true(sb.len == 0);
+	strbuf_release(&sb);
+	assert_invariants();
+}
+
+struct removing_walk {
+	struct memcg *victim;
+	int err;			/* its removal's */
+	long refs;			/* its count once removed */
+};
+
+/* Removes the group it visits, as an rmdir may between a walker reaching
+ * a group and running fn on it, and looks at what is left to take.  No
+ * assertion here: inside the walk's read-side section. */
+static int remove_visited(struct memcg *m, void *arg)
+{
+	struct removing_walk *w = arg;
+
+	if (m != w->victim)
+		return 0;
+	w->err = memcg_remove(m);
+	w->refs = atomic_load(&m->refcnt);
+	return 1;
+}
+
+/* Reclaim (which shrinks slabs) collects the groups of a subtree with a
+ * reference each: a group removed under the walk must still be held while
+ * fn runs, never taken again from zero (and freed twice). */
+static void test_walk_holds_removed_group(void **state)
+{
+	struct removing_walk w = { group(memcg_root(), "g"), 1, -1 };
+
+	(void)state;
+	memcg_walk_subtree(memcg_root(), remove_visited, &w);
+	assert_int_equal(w.err, 0);
+	assert_true(w.refs > 0);
+	assert_invariants();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +288,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reparent_removal, setup_pin, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_lifecycle, setup_pin, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_nested_dying, setup_pin, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_limit_after_remove, setup_pin, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_holds_removed_group, setup_reparent, engine_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
