@@ -233,8 +233,9 @@ bool memcg_swap_try_get(long nr);
 void memcg_swap_put(long nr);
 long memcg_swap_used(void);
 
-/* Visit every group in m's subtree still referenced (online, or just removed), m first (pre-order), under
- * RCU: fn must not block for long.  Stops when fn returns non-zero. */
+/* Visit every group in m's subtree that is still referenced (online, or
+ * just removed), m first (pre-order), under RCU: fn must not block for
+ * long.  Stops when fn returns non-zero. */
 int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
 		       void *arg);
 
