@@ -1,11 +1,7 @@
 /* The /proc fallback for fork following; see forkscan.h. */
 #include "forkscan.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +9,7 @@
 #include "engine/memcg.h"
 #include "engine/task.h"
 #include "pidwatch.h"
+#include "proc.h"
 #include "ticker.h"
 
 static struct ticker ticker;
@@ -28,82 +25,38 @@ static unsigned long long now_ticks(void)
 	       (unsigned long long)ts.tv_nsec * (unsigned long long)hz / 1000000000ULL;
 }
 
-static ssize_t read_file(const char *path, char *buf, size_t len)
+/* Whether thread tid of process tgid started since the previous scan,
+ * with a tick of slack: that scan read its clock first. */
+static bool started_since(pid_t tgid, pid_t tid, unsigned long long since)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-/* Field 22 of a /proc stat file, the start time in clock ticks after
- * boot; counted after the last ')' since the command name may hold
- * anything. */
-static bool started_since(const char *stat_path, unsigned long long since)
-{
-	char buf[1024], *p;
 	unsigned long long start;
 
-	if (read_file(stat_path, buf, sizeof(buf)) <= 0 ||
-	    !(p = strrchr(buf, ')')))
-		return false;
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-		   "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &start) != 1)
-		return false;
-	/* A tick of slack: the previous scan read its clock first. */
-	return start + 1 >= since;
+	return proc_start_time(tgid, tid, &start) == 0 && start + 1 >= since;
 }
 
 /* New child processes of member thread t. */
 static void scan_children(struct task *t, unsigned long long since)
 {
-	char path[96], buf[4096], *p, *end;
+	pid_t *kids = NULL;
+	long n = proc_children(t->tgid, t->tid, &kids);
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
-		 (int)t->tgid, (int)t->tid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return;
-	for (p = buf;; p = end) {
-		long child = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (child <= 0 || task_known((pid_t)child))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/stat", child);
-		if (started_since(path, since))
-			pidwatch_follow(t->tid, (pid_t)child, (pid_t)child);
-	}
+	for (long i = 0; i < n; i++)
+		if (kids[i] > 0 && !task_known(kids[i]) &&
+		    started_since(kids[i], kids[i], since))
+			pidwatch_follow(t->tid, kids[i], kids[i]);
+	free(kids);
 }
 
 /* New threads of member process t (t is its leader). */
 static void scan_threads(struct task *t, unsigned long long since)
 {
-	char path[96];
-	struct dirent *de;
-	DIR *dir;
+	pid_t *tids = NULL;
+	long n = proc_threads(t->tgid, &tids);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->tgid);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((de = readdir(dir))) {
-		long tid = strtol(de->d_name, NULL, 10);
-
-		if (tid <= 0 || task_known((pid_t)tid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat",
-			 (int)t->tgid, tid);
-		if (started_since(path, since))
-			pidwatch_follow(t->tgid, (pid_t)tid, t->tgid);
-	}
-	closedir(dir);
+	for (long i = 0; i < n; i++)
+		if (!task_known(tids[i]) && started_since(t->tgid, tids[i], since))
+			pidwatch_follow(t->tgid, tids[i], t->tgid);
+	free(tids);
 }
 
 static void scan(void *arg)

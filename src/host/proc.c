@@ -68,16 +68,41 @@ int proc_task_info(pid_t tid, struct proc_task *out)
 	return 0;
 }
 
+/* The fields of a /proc stat file after the command name, from the
+ * state on (the name, in parentheses, may hold anything, so the last ')'
+ * ends it); NULL if the file is gone or malformed. */
+static const char *stat_fields(const char *stat_path, char *buf, size_t size)
+{
+	const char *paren;
+
+	if (read_small_file(stat_path, buf, size))
+		return NULL;
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] ? paren + 2 : NULL;
+}
+
 static bool is_zombie(const char *stat_path)
 {
 	char buf[512];
-	const char *paren;
+	const char *f = stat_fields(stat_path, buf, sizeof(buf));
 
-	if (read_small_file(stat_path, buf, sizeof(buf)))
-		return true;	/* gone */
-	paren = strrchr(buf, ')');
-	return !paren || paren[1] == '\0' || paren[2] == 'Z' || paren[2] == 'X';
+	return !f || *f == 'Z' || *f == 'X';	/* gone counts too */
 }
+
+int proc_start_time(pid_t tgid, pid_t tid, unsigned long long *ticks)
+{
+	char path[96], buf[1024];
+	const char *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tgid, tid);
+	f = stat_fields(path, buf, sizeof(buf));
+	/* starttime is field 22; f starts at field 3, the state. */
+	if (!f || sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%*u %*u %*d %*d %*d %*d %*d %*d %llu", ticks) != 1)
+		return -ESRCH;
+	return 0;
+}
+
 
 static pid_t numeric_name(const struct dirent *d)
 {
@@ -108,6 +133,28 @@ static bool grow_push(struct growable *g, const void *item)
 	}
 	memcpy((char *)g->items + g->nr++ * g->size, item, g->size);
 	return true;
+}
+
+long proc_children(pid_t tgid, pid_t tid, pid_t **out)
+{
+	char path[96], buf[4096], *p, *end;
+	struct growable g = { .size = sizeof(pid_t) };
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tgid, tid);
+	if (read_small_file(path, buf, sizeof(buf)))
+		return -ESRCH;
+	for (p = buf;; p = end) {
+		pid_t child = (pid_t)strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (!grow_push(&g, &child)) {
+			free(g.items);
+			return -ENOMEM;
+		}
+	}
+	*out = g.items;
+	return (long)g.nr;
 }
 
 /* Append the live threads of tgid to g; false on allocation failure. */

@@ -19,6 +19,14 @@ int proc_task_info(pid_t tid, struct proc_task *out);
  * returns the count or a negative errno. */
 long proc_threads(pid_t tgid, pid_t **out);
 
+/* When thread tid of process tgid started, in clock ticks after boot (as
+ * CLOCK_BOOTTIME counts them); 0 or -ESRCH. */
+int proc_start_time(pid_t tgid, pid_t tid, unsigned long long *ticks);
+
+/* The child processes thread tid of process tgid created, in a malloc'ed
+ * array (NULL if none); the count or a negative errno. */
+long proc_children(pid_t tgid, pid_t tid, pid_t **out);
+
 struct proc_thread {
 	pid_t tid;
 	pid_t tgid;
