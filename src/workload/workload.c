@@ -8,7 +8,7 @@
 
 #include "engine/anon.h"
 #include "lib/parse.h"
-#include "engine/lru.h"
+#include "engine/reclaim.h"
 #include "engine/memcg.h"
 #include "engine/pagecache.h"
 #include "engine/slab.h"
