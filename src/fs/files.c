@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "engine/oom.h"
+#include "engine/reclaim.h"
 #include "engine/stat.h"
 #include "engine/task.h"
 #include "workload/workload.h"
@@ -16,6 +17,7 @@
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
+#include "render.h"
 
 static long page_bytes(void)
 {
@@ -185,7 +187,7 @@ static int read_slabinfo(struct memcg *m, const struct ctl_file *f,
 static int read_dying(struct memcg *m, const struct ctl_file *f,
 		      struct strbuf *sb)
 {
-	memcg_render_dying(sb);
+	render_dying(sb);
 	return 0;
 }
 
