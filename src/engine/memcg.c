@@ -39,7 +39,7 @@ static atomic_long swap_used;
  * holding a stale page word still finds a valid pointer. */
 struct ptr_table {
 	uint32_t cap;
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 	_Atomic(struct memcg_ptr *) slot[];
 };
 static struct ptr_table *ptr_table;
@@ -65,7 +65,8 @@ static unsigned long hash_id(uint64_t id)
 
 static int match_id(struct cds_lfht_node *node, const void *key)
 {
-	const struct memcg *m = caa_container_of(node, struct memcg, id_node);
+	const struct memcg *m = caa_container_of(memcg_lfht_found(node),
+						  struct memcg, id_node);
 
 	return m->id == *(const uint64_t *)key;
 }
@@ -80,12 +81,12 @@ static struct memcg_name *name_new(const char *s)
 	return name;
 }
 
-static void name_free_rcu(struct rcu_head *head)
+static void name_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct memcg_name, rcu));
 }
 
-static void ptr_table_free_rcu(struct rcu_head *head)
+static void ptr_table_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct ptr_table, rcu));
 }
@@ -146,7 +147,7 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id)
 	return atomic_load_explicit(&t->slot[id], memory_order_acquire);
 }
 
-static void memcg_ptr_free_rcu(struct rcu_head *head)
+static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
 {
 	struct memcg_ptr *p = caa_container_of(head, struct memcg_ptr, rcu);
 
@@ -275,7 +276,7 @@ static void memcg_free(struct memcg *m)
 	free(m);
 }
 
-static void memcg_free_rcu(struct rcu_head *head)
+static void memcg_free_rcu(struct memcg_rcu_head *head)
 {
 	memcg_free(caa_container_of(head, struct memcg, rcu));
 }
@@ -305,7 +306,7 @@ int memcg_engine_init(const struct memcg_config *cfg)
 	}
 	root->id = next_id++;
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
+	memcg_lfht_add(id_table, hash_id(root->id), &root->id_node);
 	memcg_rcu_read_unlock();
 	return 0;
 }
@@ -337,7 +338,7 @@ void memcg_engine_exit(void)
 {
 	struct memcg *m, *tmp;
 
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	memcg_rcu_read_lock();
 	destroy_subtree(root);
 	memcg_rcu_read_unlock();
@@ -393,7 +394,7 @@ struct memcg *memcg_tryget_by_id(uint64_t id)
 
 	memcg_rcu_read_lock();
 	cds_lfht_lookup(id_table, hash_id(id), match_id, &id, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	if (node) {
 		m = caa_container_of(node, struct memcg, id_node);
 		if (!memcg_online(m) || !memcg_tryget(m))
@@ -452,7 +453,7 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 	memcg_get(m);		/* the caller's */
 	cds_list_add_tail_rcu(&m->sibling, &parent->children);
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(m->id), &m->id_node);
+	memcg_lfht_add(id_table, hash_id(m->id), &m->id_node);
 	memcg_rcu_read_unlock();
 	*err = 0;
 out:
