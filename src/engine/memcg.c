@@ -115,22 +115,23 @@ static struct memcg_ptr *memcg_ptr_new(struct memcg *m)
 
 	if (!p)
 		return NULL;
+	p->memcg = m;
+	atomic_init(&p->refcnt, 1);
+	CDS_INIT_LIST_HEAD(&p->node);
 	pthread_mutex_lock(&ptr_lock);
 	if (nr_free_ids)
 		id = free_ids[--nr_free_ids];
 	else if (ptr_table_grow(next_ptr_id))
 		id = next_ptr_id++;
-	if (id)
+	if (id) {
+		p->id = id;	/* complete before it is published */
 		atomic_store_explicit(&ptr_table->slot[id], p, memory_order_release);
+	}
 	pthread_mutex_unlock(&ptr_lock);
 	if (!id) {
 		free(p);
 		return NULL;
 	}
-	p->id = id;
-	p->memcg = m;
-	atomic_init(&p->refcnt, 1);
-	CDS_INIT_LIST_HEAD(&p->node);
 	return p;
 }
 
@@ -141,10 +142,11 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id)
 	return atomic_load_explicit(&t->slot[id], memory_order_acquire);
 }
 
-static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
+/* Take p out of the id table, its id free for reuse, and free it: once no
+ * reader can hold its id (a grace period after its last page, or never
+ * seen by one). */
+static void memcg_ptr_destroy(struct memcg_ptr *p)
 {
-	struct memcg_ptr *p = caa_container_of(head, struct memcg_ptr, rcu);
-
 	pthread_mutex_lock(&ptr_lock);
 	atomic_store(&ptr_table->slot[p->id], NULL);
 	if (nr_free_ids == cap_free_ids) {
@@ -160,6 +162,11 @@ static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
 		free_ids[nr_free_ids++] = p->id;
 	pthread_mutex_unlock(&ptr_lock);
 	free(p);
+}
+
+static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
+{
+	memcg_ptr_destroy(caa_container_of(head, struct memcg_ptr, rcu));
 }
 
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
@@ -229,9 +236,12 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 	m->ptr = memcg_ptr_new(m);
 	m->kmem_ptr = config.kmem_model == MEMCG_KMEM_PIN ? memcg_ptr_new(m) : m->ptr;
 	if (!m->ptr || !m->kmem_ptr) {
-		free(m->ptr);
-		if (m->kmem_ptr != m->ptr)
-			free(m->kmem_ptr);
+		/* Published in the id table already (whose entries the
+		 * engine's exit frees), though no page has seen them. */
+		if (m->ptr)
+			memcg_ptr_destroy(m->ptr);
+		if (m->kmem_ptr && m->kmem_ptr != m->ptr)
+			memcg_ptr_destroy(m->kmem_ptr);
 		free(m->name);
 		free(m);
 		return NULL;
