@@ -179,7 +179,8 @@ bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 	return false;
 }
 
-/* Never called with an LRU lock held: the last put takes the tree lock. */
+/* Never called with an LRU lock held: the last put takes the tree lock
+ * (src/engine/LOCKING). */
 void memcg_ptr_put(struct memcg_ptr *p, long nr)
 {
 	struct memcg *m;
@@ -552,7 +553,7 @@ void memcg_kmem_uncharged(struct memcg *m)
  * in, and every memcg_ptr pointing at it swung to the parent (the 2019
  * design).  Counters stay: the parent's hierarchical counters already
  * hold these charges, so no live group's counter changes.  Under the tree
- * lock; takes both LRU locks, child first. */
+ * lock; takes both LRU locks, in src/engine/LOCKING's order. */
 static void reparent(struct memcg *m, struct memcg *parent)
 {
 	struct memcg_ptr *p;
