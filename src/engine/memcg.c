@@ -34,7 +34,7 @@ static atomic_long swap_used;
  * holding a stale page word still finds a valid pointer. */
 struct ptr_table {
 	uint32_t cap;
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 	_Atomic(struct memcg_ptr *) slot[];
 };
 static struct ptr_table *ptr_table;
@@ -81,7 +81,8 @@ static unsigned long hash_id(uint64_t id)
 
 static int match_id(struct cds_lfht_node *node, const void *key)
 {
-	const struct memcg *m = caa_container_of(node, struct memcg, id_node);
+	const struct memcg *m = caa_container_of(memcg_lfht_found(node),
+						  struct memcg, id_node);
 
 	return m->id == *(const uint64_t *)key;
 }
@@ -96,12 +97,12 @@ static struct memcg_name *name_new(const char *s)
 	return name;
 }
 
-static void name_free_rcu(struct rcu_head *head)
+static void name_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct memcg_name, rcu));
 }
 
-static void ptr_table_free_rcu(struct rcu_head *head)
+static void ptr_table_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct ptr_table, rcu));
 }
@@ -136,22 +137,23 @@ static struct memcg_ptr *memcg_ptr_new(struct memcg *m)
 
 	if (!p)
 		return NULL;
+	p->memcg = m;
+	atomic_init(&p->refcnt, 1);
+	CDS_INIT_LIST_HEAD(&p->node);
 	pthread_mutex_lock(&ptr_lock);
 	if (nr_free_ids)
 		id = free_ids[--nr_free_ids];
 	else if (ptr_table_grow(next_ptr_id))
 		id = next_ptr_id++;
-	if (id)
+	if (id) {
+		p->id = id;	/* complete before it is published */
 		atomic_store_explicit(&ptr_table->slot[id], p, memory_order_release);
+	}
 	pthread_mutex_unlock(&ptr_lock);
 	if (!id) {
 		free(p);
 		return NULL;
 	}
-	p->id = id;
-	p->memcg = m;
-	atomic_init(&p->refcnt, 1);
-	CDS_INIT_LIST_HEAD(&p->node);
 	return p;
 }
 
@@ -162,10 +164,11 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id)
 	return atomic_load_explicit(&t->slot[id], memory_order_acquire);
 }
 
-static void memcg_ptr_free_rcu(struct rcu_head *head)
+/* Take p out of the id table, its id free for reuse, and free it: once no
+ * reader can hold its id (a grace period after its last page, or never
+ * seen by one). */
+static void memcg_ptr_destroy(struct memcg_ptr *p)
 {
-	struct memcg_ptr *p = caa_container_of(head, struct memcg_ptr, rcu);
-
 	pthread_mutex_lock(&ptr_lock);
 	atomic_store(&ptr_table->slot[p->id], NULL);
 	if (nr_free_ids == cap_free_ids) {
@@ -183,6 +186,11 @@ static void memcg_ptr_free_rcu(struct rcu_head *head)
 	free(p);
 }
 
+static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
+{
+	memcg_ptr_destroy(caa_container_of(head, struct memcg_ptr, rcu));
+}
+
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 {
 	long old = atomic_load(&p->refcnt);
@@ -193,7 +201,8 @@ bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 	return false;
 }
 
-/* Never called with an LRU lock held: the last put takes the tree lock. */
+/* Never called with an LRU lock held: the last put takes the tree lock
+ * (src/engine/LOCKING). */
 void memcg_ptr_put(struct memcg_ptr *p, long nr)
 {
 	struct memcg *m;
@@ -250,9 +259,12 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 	m->ptr = memcg_ptr_new(m);
 	m->kmem_ptr = config.kmem_model == MEMCG_KMEM_PIN ? memcg_ptr_new(m) : m->ptr;
 	if (!m->ptr || !m->kmem_ptr) {
-		free(m->ptr);
-		if (m->kmem_ptr != m->ptr)
-			free(m->kmem_ptr);
+		/* Published in the id table already (whose entries the
+		 * engine's exit frees), though no page has seen them. */
+		if (m->ptr)
+			memcg_ptr_destroy(m->ptr);
+		if (m->kmem_ptr && m->kmem_ptr != m->ptr)
+			memcg_ptr_destroy(m->kmem_ptr);
 		free(m->name);
 		free(m);
 		return NULL;
@@ -291,7 +303,7 @@ static void memcg_free(struct memcg *m)
 	free(m);
 }
 
-static void memcg_free_rcu(struct rcu_head *head)
+static void memcg_free_rcu(struct memcg_rcu_head *head)
 {
 	memcg_free(caa_container_of(head, struct memcg, rcu));
 }
@@ -348,7 +360,7 @@ int memcg_tree_init(void)
 	}
 	root->id = next_id++;
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
+	memcg_lfht_add(id_table, hash_id(root->id), &root->id_node);
 	memcg_rcu_read_unlock();
 	return 0;
 }
@@ -357,7 +369,7 @@ void memcg_tree_exit(void)
 {
 	struct memcg *m, *tmp;
 
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	memcg_rcu_read_lock();
 	destroy_subtree(root);
 	memcg_rcu_read_unlock();
@@ -411,7 +423,7 @@ struct memcg *memcg_tryget_by_id(uint64_t id)
 
 	memcg_rcu_read_lock();
 	cds_lfht_lookup(id_table, hash_id(id), match_id, &id, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	if (node) {
 		m = caa_container_of(node, struct memcg, id_node);
 		if (!memcg_online(m) || !memcg_tryget(m))
@@ -470,7 +482,7 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 	memcg_get(m);		/* the caller's */
 	cds_list_add_tail_rcu(&m->sibling, &parent->children);
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(m->id), &m->id_node);
+	memcg_lfht_add(id_table, hash_id(m->id), &m->id_node);
 	memcg_rcu_read_unlock();
 	*err = 0;
 out:
@@ -563,7 +575,7 @@ void memcg_kmem_uncharged(struct memcg *m)
  * in, and every memcg_ptr pointing at it swung to the parent (the 2019
  * design).  Counters stay: the parent's hierarchical counters already
  * hold these charges, so no live group's counter changes.  Under the tree
- * lock; takes both LRU locks, child first. */
+ * lock; takes both LRU locks, in src/engine/LOCKING's order. */
 static void reparent(struct memcg *m, struct memcg *parent)
 {
 	struct memcg_ptr *p;

@@ -3,7 +3,8 @@
  * struct memcg itself is the engine's (memcg_impl.h).
  *
  * Tree changes (create, remove, rename) and task moves take one mutex, the
- * tree lock.  Readers walk the tree under RCU.  A group is freed one grace
+ * tree lock.  Readers walk the tree under RCU.  Every lock and its order:
+ * src/engine/LOCKING.  A group is freed one grace
  * period after its last reference goes; lookups hand out references with
  * tryget, so a reader that found a group can keep using it after a
  * concurrent removal (it is then offline: not ONLINE). */

@@ -12,9 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <urcu/list.h>
-#include <urcu/rculfhash.h>
-#include <urcu/urcu-memb.h>
+#include "rcu.h"
 
 #include "counter.h"
 #include "lru.h"
@@ -29,11 +27,11 @@ struct memcg_ptr {
 	atomic_long refcnt;		/* pages and objects, +1 for its group */
 	uint32_t id;			/* what page frames store */
 	struct cds_list_head node;	/* on memcg->ptrs, under the tree lock */
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 };
 
 struct memcg_name {
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 	char str[];
 };
 
@@ -80,7 +78,7 @@ struct memcg {
 	long check_tally[10];		/* check.c's scratch, quiescent only */
 	void *priv;			/* owned by the file-system face */
 	void (*priv_free)(void *priv);
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 };
 
 /* Called when group m goes offline (removed), after the tree lock is

@@ -98,7 +98,7 @@ static void count_page(uint32_t idx, void *arg)
 }
 
 /* Swing the owner of each page in the batch from mv->from to mv->to, under
- * both LRU locks (the newer group's first, as removal takes them). */
+ * both LRU locks, taken in src/engine/LOCKING's order. */
 static void swing_batch(struct move *mv)
 {
 	struct memcg *first = mv->from->id > mv->to->id ? mv->from : mv->to;

@@ -1,10 +1,8 @@
 /* Slab caches, per-group copies, shrinking and the dead-cache reaper; see
  * slab.h.
  *
- * Locking: kmalloc_lock serialises allocations across their charge (a
- * charge may reclaim, and reclaim shrinks caches under slab_lock, so the
- * charge is made without slab_lock); slab_lock guards caches, copies,
- * slabs and tags.  Order: kmalloc_lock, slab_lock, LRU locks. */
+ * Locking (kmalloc_lock, slab_lock, what they guard and their order):
+ * src/engine/LOCKING. */
 #include "slab.h"
 
 #include <errno.h>

@@ -39,8 +39,10 @@ static unsigned long hash_tid(pid_t tid)
 
 static int match_tid(struct cds_lfht_node *node, const void *key)
 {
-	return caa_container_of(node, struct task, node)->tid ==
-	       *(const pid_t *)key;
+	const struct task *t = caa_container_of(memcg_lfht_found(node),
+						struct task, node);
+
+	return t->tid == *(const pid_t *)key;
 }
 
 int task_table_init(void)
@@ -58,11 +60,11 @@ static struct task *task_lookup(pid_t tid)
 	struct cds_lfht_node *node;
 
 	cds_lfht_lookup(task_table, hash_tid(tid), match_tid, &tid, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	return node ? caa_container_of(node, struct task, node) : NULL;
 }
 
-static void task_free_rcu(struct rcu_head *head)
+static void task_free_rcu(struct memcg_rcu_head *head)
 {
 	struct task *t = caa_container_of(head, struct task, rcu);
 
@@ -127,7 +129,7 @@ static struct task *task_new(pid_t tid, pid_t tgid, struct memcg *m)
 	pthread_mutex_init(&t->lock, NULL);
 	task_join(t, m);
 	memcg_rcu_read_lock();
-	cds_lfht_add(task_table, hash_tid(tid), &t->node);
+	memcg_lfht_add(task_table, hash_tid(tid), &t->node);
 	memcg_rcu_read_unlock();
 	return t;
 }
@@ -337,7 +339,7 @@ void task_table_exit(void)
 
 		memcg_rcu_read_lock();
 		cds_lfht_first(task_table, &iter);
-		node = cds_lfht_iter_get_node(&iter);
+		node = memcg_lfht_node(&iter);
 		if (node) {
 			t = caa_container_of(node, struct task, node);
 			task_exit(t->tid);
@@ -346,7 +348,7 @@ void task_table_exit(void)
 		if (!node)
 			break;
 	}
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	cds_lfht_destroy(task_table, NULL);
 	task_table = NULL;
 }

@@ -14,9 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <urcu/list.h>
-#include <urcu/rculfhash.h>
-#include <urcu/urcu-memb.h>
+#include "rcu.h"
 
 #include "page.h"
 
@@ -29,7 +27,7 @@ struct task {
 	struct cds_list_head memcg_node; /* in memcg->tasks, tree lock */
 	struct cds_lfht_node node;
 	atomic_long refcnt;		/* the table's, and users' */
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 
 	/* Anonymous memory (anon.c), under lock. */
 	pthread_mutex_t lock;

@@ -331,12 +331,12 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 		long kmem = page_counter_read(&root->res[MEMCG_RES_KMEM]);
 
 		if (mem || memsw || kmem || memcg_swap_used() ||
-		    memcg_nr_children(root))
-			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld\n",
+		    memcg_nr_children(root) || page_counter_underflows())
+			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld underflows %ld\n",
 				    mem, memsw, kmem, memcg_swap_used(),
-				    memcg_nr_children(root));
+				    memcg_nr_children(root), page_counter_underflows());
 		render_dying(&why);
-		snprintf(what, sizeof(what), "%s: all counters are zero, nothing dying", name);
+		snprintf(what, sizeof(what), "%s: all counters are zero, none went below, nothing dying", name);
 		failed += report(first + 2, what, &why, why.len != 0);
 	}
 	strbuf_release(&why);
