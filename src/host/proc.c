@@ -25,6 +25,46 @@ static int read_small_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* The whole of a /proc file of any length, NUL-terminated, in a malloc'ed
+ * buffer: a seq_file hands out what one read asks for, so a fixed buffer
+ * would silently cut the list (and the number at the cut). */
+static char *read_whole_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 4096;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+
+		if (!buf || cap - len < 2) {
+			char *b = realloc(buf, buf ? cap *= 2 : cap);
+
+			if (!b)
+				break;
+			buf = b;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (n < 0) {
+				free(buf);
+				return NULL;
+			}
+			buf[len] = '\0';
+			return buf;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
 /* "Name:\tvalue..." lines of /proc/X/status. */
 static const char *status_field(const char *status, const char *key)
 {
@@ -137,11 +177,12 @@ static bool grow_push(struct growable *g, const void *item)
 
 long proc_children(pid_t tgid, pid_t tid, pid_t **out)
 {
-	char path[96], buf[4096], *p, *end;
+	char path[96], *buf, *p, *end;
 	struct growable g = { .size = sizeof(pid_t) };
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tgid, tid);
-	if (read_small_file(path, buf, sizeof(buf)))
+	buf = read_whole_file(path);
+	if (!buf)
 		return -ESRCH;
 	for (p = buf;; p = end) {
 		pid_t child = (pid_t)strtol(p, &end, 10);
@@ -150,9 +191,11 @@ long proc_children(pid_t tgid, pid_t tid, pid_t **out)
 			break;
 		if (!grow_push(&g, &child)) {
 			free(g.items);
+			free(buf);
 			return -ENOMEM;
 		}
 	}
+	free(buf);
 	*out = g.items;
 	return (long)g.nr;
 }
@@ -200,7 +243,10 @@ long proc_threads(pid_t tgid, pid_t **out)
 		free(g.items);
 		return -ENOMEM;
 	}
-	qsort(g.items, g.nr, g.size, cmp_pid);
+	/* No thread left (the process exited after its status was read):
+	 * nothing to sort, and qsort must not see the NULL array. */
+	if (g.nr)
+		qsort(g.items, g.nr, g.size, cmp_pid);
 	*out = g.items;
 	return (long)g.nr;
 }

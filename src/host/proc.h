@@ -15,8 +15,8 @@ struct proc_task {
  * (zombies included). */
 int proc_task_info(pid_t tid, struct proc_task *out);
 
-/* The live thread ids of process tgid, ascending, in a malloc'ed array;
- * returns the count or a negative errno. */
+/* The live thread ids of process tgid, ascending, in a malloc'ed array
+ * (NULL if none); returns the count or a negative errno. */
 long proc_threads(pid_t tgid, pid_t **out);
 
 /* When thread tid of process tgid started, in clock ticks after boot (as
