@@ -13,6 +13,7 @@
 #include "charge.h"
 #include "memcg.h"
 #include "page.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define ADD_BATCH 256

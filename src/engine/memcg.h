@@ -19,7 +19,7 @@
 
 #include "counter.h"
 #include "lru.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 enum memcg_res {
 	MEMCG_RES_MEMORY,

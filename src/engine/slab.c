@@ -18,6 +18,7 @@
 #include "memcg.h"
 #include "page.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define NAME_LEN 64

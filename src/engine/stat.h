@@ -4,7 +4,7 @@
 #define MEMCG_STAT_H
 
 #include "memcg.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 void stat_render_memory_stat(struct memcg *m, struct strbuf *sb);
 void stat_render_numa_stat(struct memcg *m, struct strbuf *sb);

@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "engine/lru.h"
+#include "engine/reclaim.h"
 #include "engine/memcg.h"
 #include "engine/oom.h"
 #include "engine/pagecache.h"

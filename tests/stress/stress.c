@@ -15,7 +15,7 @@
 
 #include "engine/anon.h"
 #include "engine/check.h"
-#include "engine/lru.h"
+#include "engine/reclaim.h"
 #include "engine/memcg.h"
 #include "engine/move.h"
 #include "engine/pagecache.h"

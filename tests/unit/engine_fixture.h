@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "engine/check.h"
-#include "engine/lru.h"
+#include "engine/reclaim.h"
 #include "engine/memcg.h"
 #include "engine/pagecache.h"
 #include "engine/stat.h"

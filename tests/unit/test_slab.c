@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/reclaim.h"
 #include "engine/slab.h"
 
 static enum memcg_kmem_model model;

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "engine/anon.h"
-#include "engine/lru.h"
+#include "engine/reclaim.h"
 #include "engine/memcg.h"
 #include "engine/move.h"
 #include "engine/page.h"
