@@ -80,6 +80,8 @@ static const char *status_field(const char *status, const char *key)
 	return NULL;
 }
 
+static bool task_pinned(pid_t tid);
+
 int proc_task_info(pid_t tid, struct proc_task *out)
 {
 	char path[64], status[4096];
@@ -105,6 +107,7 @@ int proc_task_info(pid_t tid, struct proc_task *out)
 	out->tgid = (pid_t)strtol(tgid, NULL, 10);
 	out->ruid = (uid_t)r;
 	out->suid = (uid_t)s;
+	out->pinned = task_pinned(tid);
 	return 0;
 }
 
@@ -127,6 +130,29 @@ static bool is_zombie(const char *stat_path)
 	const char *f = stat_fields(stat_path, buf, sizeof(buf));
 
 	return !f || *f == 'Z' || *f == 'X';	/* gone counts too */
+}
+
+/* The kernel threads cgroup_procs_write_start() refuses to move: those
+ * with PF_NO_SETAFFINITY (per-CPU threads such as ksoftirqd/0), and
+ * kthreadd, which cgroup_init_kthreadd() marks no_cgroup_migration: it is
+ * the kernel thread with no parent.  Flags from include/linux/sched.h. */
+#define PF_KTHREAD 0x00200000u
+#define PF_NO_SETAFFINITY 0x04000000u
+
+static bool task_pinned(pid_t tid)
+{
+	char path[64], buf[1024];
+	unsigned int flags;
+	const char *f;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	f = stat_fields(path, buf, sizeof(buf));
+	/* ppid is field 4, flags field 9; f starts at field 3, the state. */
+	if (!f || sscanf(f, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) != 2)
+		return false;
+	return (flags & PF_NO_SETAFFINITY) ||
+	       ((flags & PF_KTHREAD) && ppid == 0);
 }
 
 int proc_start_time(pid_t tgid, pid_t tid, unsigned long long *ticks)

@@ -9,6 +9,7 @@ struct proc_task {
 	pid_t tgid;
 	uid_t ruid;	/* real uid */
 	uid_t suid;	/* saved set-user-id */
+	bool pinned;	/* a kernel thread no cgroup may move (kthreadd, per-CPU) */
 };
 
 /* Facts about thread tid; -ESRCH if it does not exist or has exited
