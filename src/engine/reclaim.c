@@ -1,18 +1,41 @@
 /* Reclaim and the charge retry loop; see reclaim.h. */
 #include "reclaim.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
-#include "anon.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "oom.h"
 #include "page.h"
-#include "pagecache.h"
-#include "slab.h"
 
 #define ISOLATE_BATCH 32
 #define CHARGE_RETRIES 16
+#define RESIZE_RETRIES 16
+
+/* Serialises limit changes so the memsw >= memory rule is checked and set
+ * as one step. */
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct reclaim_ops kind_ops[PAGE_NR_KINDS];
+
+void reclaim_register(enum page_kind kind, const struct reclaim_ops *ops)
+{
+	kind_ops[kind] = *ops;
+}
+
+/* The registered shrinkers (kinds off the LRU, such as slab), in kind
+ * order. */
+static long shrink_kinds(struct memcg *scope)
+{
+	long freed = 0;
+
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].shrink)
+			freed += kind_ops[k].shrink(scope);
+	return freed;
+}
 
 /* Whether reclaim may take this page now. */
 static bool reclaimable(uint32_t word)
@@ -47,6 +70,8 @@ static int isolate(struct memcg *m, enum lru_list list, long nr,
 static long shrink_list(struct memcg *m, enum lru_list list, long nr)
 {
 	uint32_t batch[ISOLATE_BATCH];
+	long (*reclaim_page)(uint32_t) =
+		kind_ops[list >= LRU_INACTIVE_FILE ? PAGE_FILE : PAGE_ANON].reclaim_page;
 	long freed = 0;
 
 	while (freed < nr) {
@@ -55,9 +80,7 @@ static long shrink_list(struct memcg *m, enum lru_list list, long nr)
 		long got = 0;
 
 		for (int i = 0; i < n; i++)
-			got += list >= LRU_INACTIVE_FILE ?
-				pagecache_reclaim_page(batch[i]) :
-				anon_swap_out(batch[i]);
+			got += reclaim_page(batch[i]);
 		freed += got;
 		if (got < n || n == 0)
 			break;	/* swap full, or nothing left to take */
@@ -120,7 +143,7 @@ long memcg_reclaim(struct memcg *target, struct reclaim_control *rc)
 	for (size_t o = 0; o < 4 && rc->nr_reclaimed < rc->nr_to_reclaim; o++) {
 		if (o == 2) {
 			/* Between page cache and anon: empty slab pages. */
-			rc->nr_reclaimed += slab_shrink(NULL, target);
+			rc->nr_reclaimed += shrink_kinds(target);
 			if (!may_swap || rc->nr_reclaimed >= rc->nr_to_reclaim)
 				break;	/* anon stays: no swap, or it cannot help */
 		}
@@ -142,9 +165,59 @@ static long reclaim_for_limit(struct memcg *m, long nr, bool may_swap)
 	return memcg_reclaim(m, &rc);
 }
 
-void lru_install_reclaimer(void)
+/* Shrink a counter's limit, reclaiming while that makes progress. */
+static int resize_limit(struct memcg *m, enum memcg_res res, long pages)
 {
-	memcg_set_reclaimer(reclaim_for_limit);
+	int retries = RESIZE_RETRIES;
+
+	for (;;) {
+		int err = page_counter_set_limit(&m->res[res], pages);
+		long excess;
+
+		if (err != -EBUSY)
+			return err;
+		excess = page_counter_read(&m->res[res]) - pages;
+		/* As the kernel: swapping cannot bring memsw down. */
+		if (reclaim_for_limit(m, excess, res != MEMCG_RES_MEMSW) == 0 &&
+		    --retries == 0)
+			return -EBUSY;
+	}
+}
+
+int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
+{
+	int err = 0;
+
+	if (memcg_is_root(m))
+		return -EINVAL;
+	pthread_mutex_lock(&limit_lock);
+	/* memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes. */
+	if (res == MEMCG_RES_MEMORY &&
+	    pages > page_counter_limit(&m->res[MEMCG_RES_MEMSW]))
+		err = -EINVAL;
+	if (res == MEMCG_RES_MEMSW &&
+	    pages < page_counter_limit(&m->res[MEMCG_RES_MEMORY]))
+		err = -EINVAL;
+	if (!err)
+		err = resize_limit(m, res, pages);
+	if (!err && res == MEMCG_RES_KMEM)
+		memcg_kmem_activate(m);
+	pthread_mutex_unlock(&limit_lock);
+	return err;
+}
+
+int memcg_force_empty(struct memcg *m)
+{
+	int retries = RESIZE_RETRIES;
+
+	if (memcg_is_root(m))
+		return -EINVAL;
+	/* As the kernel: reclaim what can be, succeed even if charges stay. */
+	while (retries && page_counter_read(&m->res[MEMCG_RES_MEMORY]))
+		if (reclaim_for_limit(m, page_counter_read(&m->res[MEMCG_RES_MEMORY]),
+				      true) == 0)
+			retries--;
+	return 0;
 }
 
 int memcg_charge(struct memcg *m, long nr, struct task *self)

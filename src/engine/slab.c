@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 #include "reclaim.h"
@@ -115,8 +115,10 @@ int slab_init(void)
 {
 	for (size_t i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++)
 		if (predefined[i].size <= memcg_config()->page_size &&
-		    !cache_new(predefined[i].name, predefined[i].size))
+		    !cache_new(predefined[i].name, predefined[i].size)) {
+			slab_exit();
 			return -ENOMEM;
+		}
 	return 0;
 }
 
