@@ -510,21 +510,24 @@ void slab_group_offline(struct memcg *m)
 	pthread_mutex_unlock(&slab_lock);
 }
 
-void slab_render_slabinfo(struct memcg *m, struct strbuf *sb)
+void slab_for_each_copy(struct memcg *m,
+			void (*fn)(const struct slab_copy_info *c, void *arg),
+			void *arg)
 {
 	pthread_mutex_lock(&slab_lock);
 	for (struct kmem_copy *cp = copies; cp; cp = cp->next) {
-		long active_slabs = 0;
+		struct slab_copy_info c = {
+			.name = cp->name, .active_objs = cp->active_objs,
+			.num_objs = cp->nr_pages * (long)cp->cache->per_slab,
+			.objsize = cp->cache->objsize,
+			.per_slab = cp->cache->per_slab, .num_slabs = cp->nr_pages,
+		};
 
 		if (cp->memcg != m)
 			continue;
 		for (uint32_t s = 0; s < cp->nr_slabs; s++)
-			active_slabs += cp->slabs[s].idx && cp->slabs[s].inuse;
-		strbuf_addf(sb, "%-17s %6ld %6ld %6u %4u %4d : tunables 0 0 0 : "
-			    "slabdata %6ld %6ld 0\n", cp->name, cp->active_objs,
-			    cp->nr_pages * (long)cp->cache->per_slab,
-			    cp->cache->objsize, cp->cache->per_slab, 1,
-			    active_slabs, cp->nr_pages);
+			c.active_slabs += cp->slabs[s].idx && cp->slabs[s].inuse;
+		fn(&c, arg);
 	}
 	pthread_mutex_unlock(&slab_lock);
 }

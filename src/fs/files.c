@@ -141,21 +141,21 @@ static int write_force_empty(struct memcg *m, const struct ctl_file *f,
 static int read_stat(struct memcg *m, const struct ctl_file *f,
 		     struct strbuf *sb)
 {
-	stat_render_memory_stat(m, sb);
+	render_memory_stat(m, sb);
 	return 0;
 }
 
 static int read_numa_stat(struct memcg *m, const struct ctl_file *f,
 			  struct strbuf *sb)
 {
-	stat_render_numa_stat(m, sb);
+	render_numa_stat(m, sb);
 	return 0;
 }
 
 static int read_slabinfo(struct memcg *m, const struct ctl_file *f,
 			 struct strbuf *sb)
 {
-	stat_render_slabinfo(m, sb);
+	render_slabinfo(m, sb);
 	return 0;
 }
 
@@ -278,7 +278,10 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 static int read_release_agent(struct memcg *m, const struct ctl_file *f,
 			      struct strbuf *sb)
 {
-	release_agent_render(sb);
+	char agent[RELEASE_AGENT_MAX + 1];
+
+	release_agent_get(agent);
+	strbuf_addf(sb, "%s\n", agent);
 	return 0;
 }
 

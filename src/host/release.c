@@ -50,10 +50,10 @@ int release_agent_set(const char *buf, size_t len)
 	return 0;
 }
 
-void release_agent_render(struct strbuf *sb)
+void release_agent_get(char buf[RELEASE_AGENT_MAX + 1])
 {
 	pthread_mutex_lock(&lock);
-	strbuf_addf(sb, "%s\n", agent);
+	memcpy(buf, agent, sizeof(agent));
 	pthread_mutex_unlock(&lock);
 }
 

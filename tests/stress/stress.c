@@ -228,8 +228,8 @@ static void *reader(void *arg)
 		struct strbuf sb;
 
 		strbuf_init(&sb);
-		stat_render_memory_stat(g, &sb);
-		stat_render_numa_stat(g, &sb);
+		render_memory_stat(g, &sb);
+		render_numa_stat(g, &sb);
 		render_dying(&sb);
 		strbuf_release(&sb);
 		memcg_put(g);
