@@ -267,7 +267,7 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 		page_counter_init(&m->res[r], parent ? &parent->res[r] : &machine[r],
 				  max_pages);
 	atomic_init(&m->soft_limit, max_pages);
-	/* SPEC: swappiness, move_charge and notify_on_release are inherited;
+	/* memcgfs(8) DIRECTORIES: swappiness, move_charge and notify_on_release are inherited;
 	 * every other setting starts at 0. */
 	atomic_init(&m->swappiness, parent ? atomic_load(&parent->swappiness) : 60);
 	atomic_init(&m->move_charge, parent ? atomic_load(&parent->move_charge) : 0);

@@ -1,4 +1,4 @@
-/* Out of memory: victim choice and oom_control state (SPEC §6).
+/* Out of memory: victim choice and oom_control state (memcgfs(8) ACCOUNTING, memory.oom_control).
  *
  * When reclaim cannot make room in a group, the group goes OOM: with
  * oom_kill_disable 0 the task in its subtree with the most charged anon

@@ -1,4 +1,4 @@
-/* Kernel memory as slab caches (SPEC §5).
+/* Kernel memory as slab caches (memcgfs(8) KERNEL MEMORY).
  *
  * A cache (kmalloc-64, dentry, NAME:SIZE ...) gets a per-group copy the
  * first time a group allocates from it.  A slab page holds page_size /

@@ -1,4 +1,4 @@
-/* The control-file table and its handlers (SPEC §2).  Handlers parse with
+/* The control-file table and its handlers (memcgfs(8) FILES IN EACH GROUP).  Handlers parse with
  * parse.c and call the engine; they never touch FUSE. */
 #include "files.h"
 
@@ -213,7 +213,7 @@ static int read_tasks(struct memcg *m, const struct ctl_file *f,
 	return n < 0 ? (int)n : 0;
 }
 
-/* SPEC §8: the writer must be root or own the target (real or saved uid),
+/* memcgfs(8) PERMISSIONS: the writer must be root or own the target (real or saved uid),
  * as the kernel's cgroup v1 attach check. */
 static bool may_move(const struct ctl_ctx *ctx, const struct proc_task *t)
 {

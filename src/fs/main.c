@@ -1,4 +1,4 @@
-/* memcgfs: command line, mount, signals and the event loop (SPEC §1).
+/* memcgfs: command line, mount, signals and the event loop (memcgfs(8) OPTIONS).
  *
  * Exit status: 0 after a clean unmount or SIGTERM/SIGINT, 2 for a usage
  * error, 1 for a runtime failure; every failure is one line on stderr and

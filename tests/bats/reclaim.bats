@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Limits meeting usage (SPEC §3 last paragraph, §6): reclaim of page cache,
+# Limits meeting usage (memcgfs(8) VALUES, ACCOUNTING): reclaim of page cache,
 # swap-out, OOM kill or refusal, the hierarchy, limit writes below usage,
 # force_empty, max_usage, and global pressure above -o mem=.
 # Page size is the default 4096.

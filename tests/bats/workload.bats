@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The workload file and the accounting engine behind it (SPEC §6): every
+# The workload file and the accounting engine behind it (memcgfs(8) THE WORKLOAD FILE): every
 # command's effect on usage counters and memory.stat, multi-line writes,
 # errors, and what a task's exit or a group's removal leaves charged.
 # Page size is the default 4096 unless a test says otherwise.

@@ -1,4 +1,4 @@
-/* Unit tests of memory.stat and memory.numa_stat rendering (SPEC §4). */
+/* Unit tests of memory.stat and memory.numa_stat rendering (memcgfs(8) FILES IN EACH GROUP). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
