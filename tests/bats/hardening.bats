@@ -118,6 +118,23 @@ big_writes() {
 	both big_writes
 }
 
+# A write at an offset is still one command (the kernel ignores the
+# offset): one that crosses a page boundary must not reach the handler in
+# two pieces ("267" and "08\n" of pid 26708).
+offset_write() {
+	printf '%s\n' "$SLEEPER" |
+		dd of="$1/tasks" bs=64 seek=4093 oflag=seek_bytes conv=notrunc status=none
+	listed "$1/tasks" "$SLEEPER"
+	printf '3M\n' |
+		dd of="$1/memory.limit_in_bytes" bs=64 seek=8191 oflag=seek_bytes conv=notrunc status=none
+	value_is "$1/memory.limit_in_bytes" 3145728
+}
+
+@test "a write at an offset across a page boundary is one command, as on the kernel" {
+	spawn_sleeper
+	both offset_write
+}
+
 @test "memcgfs.workload joins a line split between writes; cat of 200 KB works" {
 	mkdir "$MNT/g"
 	sleeper_in "$MNT/g"
