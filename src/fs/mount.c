@@ -6,7 +6,9 @@
  * follows that link to the very mount the descriptor holds, so no rename
  * or mount between the check and the umount can redirect it.  Only the
  * superblock's device is read, with AT_STATX_DONT_SYNC: no FUSE request,
- * which nobody would answer now that the loop has ended. */
+ * which nobody would answer now that the loop has ended.  All of it only
+ * while our FUSE connection lives: it holds the superblock, so its device
+ * number is ours alone; mount ids and devices are reused after. */
 #include "mount.h"
 
 #include <fcntl.h>
@@ -174,11 +176,22 @@ static void abort_connection(const struct mount_ident *id)
 	close(fd);
 }
 
-bool mount_detach(const struct mount_ident *id, int fuse_fd)
+/* Whether our FUSE connection is gone: after an unmount that released
+ * the superblock, or an abort. */
+static bool connection_gone(int fuse_fd)
 {
 	struct pollfd pfd = { .fd = fuse_fd };
 
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
+}
+
+bool mount_detach(const struct mount_ident *id, int fuse_fd)
+{
+	/* Once the connection is gone our superblock is too, and its mount
+	 * id and device may already be another mount's. */
+	if (connection_gone(fuse_fd))
+		return true;
 	detach(id);
 	abort_connection(id);
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
+	return connection_gone(fuse_fd);
 }

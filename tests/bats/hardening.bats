@@ -240,27 +240,14 @@ no_agent_runs() {
 	exec 7>"$d/inherited"
 	mount_memcgfs
 	exec 7>&-
-	# Each agent logs its group and how many agents run, the first its
-	# signal state and descriptors (read by the shell itself, without a
-	# fork: around one, dash blocks signals and holds pipes for a moment);
-	# all wait until "go" exists.
+	# Each agent records what it was started with (fsprobe procstate,
+	# exec'd first thing), then logs its group and how many agents run,
+	# and waits until "go" exists.
 	cat >"$agent" <<-EOF
 	#!/bin/sh
-	if mkdir "$d/first" 2>/dev/null; then
-		while read -r l; do
-			case "\$l" in Sig[BI]*) echo "\$l" ;; esac
-		done </proc/\$\$/status >"$d/status"
-		out=
-		n=3
-		while [ \$n -lt 64 ]; do
-			[ \$n -ne 10 ] && [ -e /proc/\$\$/fd/\$n ] && out="\$out \$n"
-			n=\$((n + 1))
-		done
-		for n in 0 1 2; do
-			out="\$out \$n:\$(readlink /proc/\$\$/fd/\$n)"
-		done
-		echo "\$out" >"$d/fds"
-	fi
+	exec "$FSPROBE" procstate "$d/state.\$\$" /bin/sh "$agent.2" "\$1"
+	EOF
+	cat >"$agent.2" <<-EOF
 	mkdir "$d/run.\$\$"
 	echo "\$1 \$(ls -d "$d"/run.* | wc -l)" >>"$d/log"
 	i=0
@@ -284,10 +271,16 @@ no_agent_runs() {
 	eventually 20 no_agent_runs "$d"
 	[ "$(cat "$d/log")" = "/p 1"$'\n'"/p 1" ]
 	# Nothing of the daemon's state: no signal ignored or blocked, 0-2 on
-	# /dev/null, no descriptor the daemon inherited.
-	[ "$(cat "$d/status")" = "SigBlk:	0000000000000000"$'\n'"SigIgn:	0000000000000000" ]
-	# (open descriptors 3 to 63 but 10, where dash keeps its script)
-	[ "$(cat "$d/fds")" = " 0:/dev/null 1:/dev/null 2:/dev/null" ]
+	# /dev/null, no descriptor the daemon inherited (the shell's own copy
+	# of the script aside).
+	local f
+	for f in "$d"/state.*; do
+		[ "$(grep -v " $agent\$" "$f")" = "SigBlk:	0000000000000000
+SigIgn:	0000000000000000
+fd 0 /dev/null
+fd 1 /dev/null
+fd 2 /dev/null" ] || { cat "$f"; false; }
+	done
 }
 
 # ---- ending the daemon --------------------------------------------------
