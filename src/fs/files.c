@@ -264,7 +264,7 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 	rc = proc_task_info(pid, &t);
 	if (rc)
 		return rc;
-	if (t.pinned)
+	if (proc_task_pinned(pid))
 		return -EINVAL;	/* as the kernel, before the permission check */
 	if (!may_move(ctx, &t))
 		return -EACCES;

@@ -366,6 +366,8 @@ static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 1;
+	/* Only a line stream has something to do at close (memcgfs_flush). */
+	fi->noflush = !(h && h->lines);
 	if (fuse_reply_open(req, fi) != 0)
 		handle_put(h);
 }
