@@ -177,9 +177,9 @@ struct task *task_get_or_create(pid_t tid, pid_t tgid)
 	return t;
 }
 
-/* What a task leaves behind when it goes: its anon and swap are freed,
- * its mappings dropped.  Not under the tree lock (freeing takes LRU and
- * file locks). */
+/* What a task leaves behind when it goes: each page kind's exit runs
+ * (anon and swap freed, mappings dropped).  Not under the tree lock
+ * (freeing takes LRU and file locks). */
 static void task_release(struct task *t)
 {
 	pthread_mutex_lock(&t->lock);
