@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "reclaim.h"
 #include "task.h"

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 

@@ -1,7 +1,8 @@
 /* The group tree and lifecycle; see memcg.h. */
-#include "memcg.h"
+#include "memcg_impl.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,27 @@ void memcg_set_release_hook(memcg_release_fn fn) { release_hook = fn; }
 void memcg_set_offline_notifier(memcg_offline_fn fn) { offline_notifier = fn; }
 void memcg_tree_lock(void) { pthread_mutex_lock(&tree_lock); }
 void memcg_tree_unlock(void) { pthread_mutex_unlock(&tree_lock); }
+
+bool memcg_is_root(const struct memcg *m) { return m->parent == NULL; }
+uint64_t memcg_id(const struct memcg *m) { return m->id; }
+struct memcg *memcg_parent(const struct memcg *m) { return m->parent; }
+void *memcg_priv(const struct memcg *m) { return m->priv; }
+
+bool memcg_online(struct memcg *m)
+{
+	return atomic_load(&m->flags) & MEMCG_ONLINE;
+}
+
+const char *memcg_name(struct memcg *m)
+{
+	return rcu_dereference(m->name)->str;
+}
+
+void memcg_set_priv(struct memcg *m, void *priv, void (*priv_free)(void *))
+{
+	m->priv = priv;
+	m->priv_free = priv_free;
+}
 
 static unsigned long hash_id(uint64_t id)
 {
@@ -718,40 +740,66 @@ int memcg_set_soft_limit(struct memcg *m, long pages)
 	return 0;
 }
 
-int memcg_set_swappiness(struct memcg *m, uint64_t val)
+/* Where each setting lives and what it accepts. */
+static const struct {
+	size_t field;		/* offsetof an atomic_int in struct memcg */
+	uint64_t min, max;
+	bool flag;		/* any value; non-zero is stored as 1 */
+	bool not_root;
+} settings[MEMCG_NR_SETTINGS] = {
+	[MEMCG_SWAPPINESS] = { offsetof(struct memcg, swappiness), 0, 200 },
+	[MEMCG_MOVE_CHARGE] = { offsetof(struct memcg, move_charge), 0, 3 },
+	[MEMCG_OOM_KILL_DISABLE] = { offsetof(struct memcg, oom_kill_disable),
+				     0, 1, .not_root = true },
+	[MEMCG_NOTIFY_ON_RELEASE] = { offsetof(struct memcg, notify_on_release),
+				      .flag = true },
+	[MEMCG_CLONE_CHILDREN] = { offsetof(struct memcg, clone_children),
+				   .flag = true },
+	/* The hierarchy is always on: 1 is accepted and changes nothing. */
+	[MEMCG_USE_HIERARCHY] = { 0, 1, 1 },
+};
+
+static atomic_int *setting_field(struct memcg *m, enum memcg_setting s)
 {
-	if (val > 200)
+	return settings[s].field ?
+	       (atomic_int *)((char *)m + settings[s].field) : NULL;
+}
+
+int memcg_setting(struct memcg *m, enum memcg_setting s)
+{
+	atomic_int *f = setting_field(m, s);
+
+	return f ? atomic_load(f) : 1;
+}
+
+int memcg_set_setting(struct memcg *m, enum memcg_setting s, uint64_t val)
+{
+	atomic_int *f = setting_field(m, s);
+
+	if (settings[s].flag)
+		val = val != 0;
+	else if (val < settings[s].min || val > settings[s].max ||
+		 (settings[s].not_root && memcg_is_root(m)))
 		return -EINVAL;
-	atomic_store(&m->swappiness, (int)val);
+	if (f)
+		atomic_store(f, (int)val);
 	return 0;
 }
 
-int memcg_set_move_charge(struct memcg *m, uint64_t val)
+long memcg_soft_limit(struct memcg *m)
 {
-	if (val > 3)
-		return -EINVAL;
-	atomic_store(&m->move_charge, (int)val);
-	return 0;
+	return atomic_load(&m->soft_limit);
 }
 
-int memcg_set_oom_kill_disable(struct memcg *m, uint64_t val)
+void memcg_read_counter(struct memcg *m, enum memcg_res res,
+			struct memcg_counter *out)
 {
-	if (memcg_is_root(m) || val > 1)
-		return -EINVAL;
-	atomic_store(&m->oom_kill_disable, (int)val);
-	return 0;
-}
+	struct page_counter *c = &m->res[res];
 
-/* The hierarchy is always on: 1 is accepted and changes nothing. */
-int memcg_set_use_hierarchy(struct memcg *m, uint64_t val)
-{
-	(void)m;
-	return val == 1 ? 0 : -EINVAL;
-}
-
-void memcg_set_flag_setting(atomic_int *setting, uint64_t val)
-{
-	atomic_store(setting, val != 0);
+	out->usage = page_counter_read(c);
+	out->limit = page_counter_limit(c);
+	out->max_usage = atomic_load(&c->watermark);
+	out->failcnt = atomic_load(&c->failcnt);
 }
 
 void memcg_reset_failcnt(struct memcg *m, enum memcg_res res)

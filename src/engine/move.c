@@ -10,7 +10,7 @@
 
 #include "anon.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
 #include "rcu.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "rcu.h"
 
 #define CHUNK_BLOCKS FRAME_CHUNK_BLOCKS

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "oom.h"
 #include "page.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 #include "reclaim.h"

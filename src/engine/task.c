@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "rcu.h"
 
 static struct cds_lfht *task_table;

@@ -48,8 +48,7 @@ struct ctl_file {
 	/* Row arguments for the shared handlers. */
 	enum memcg_res res;
 	enum ctl_counter_field field;
-	size_t setting;		/* offsetof an atomic_int in struct memcg */
-	int (*set_u64)(struct memcg *m, uint64_t val);
+	enum memcg_setting setting;
 };
 
 /* Inode numbers keep a file's row in this many bits (see ops.c). */

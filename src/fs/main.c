@@ -196,9 +196,9 @@ static int engine_start(const struct memcgfs_options *opts)
 	memcg_set_oom_kill_hook(oom_kill_process);
 	page_counter_set_warn_hook(counter_underflow);
 	root = memcg_root();
-	root->priv = group_node_new(getuid(), getgid(), 0755);
-	root->priv_free = group_node_free;
-	err = root->priv ? 0 : -ENOMEM;
+	memcg_set_priv(root, group_node_new(getuid(), getgid(), 0755),
+		       group_node_free);
+	err = memcg_priv(root) ? 0 : -ENOMEM;
 	for (; !err && started < NR_HOST_PARTS; started++)
 		err = host_parts[started].start(opts);
 	if (err)

@@ -57,9 +57,9 @@ static void fill_stat(struct memcg *m, int idx, struct stat *st)
 {
 	struct node_attr a;
 
-	group_node_get(m->priv, idx, &a);
+	group_node_get(memcg_priv(m), idx, &a);
 	memset(st, 0, sizeof(*st));
-	st->st_ino = ino_of(m->id, idx);
+	st->st_ino = ino_of(memcg_id(m), idx);
 	st->st_uid = a.uid;
 	st->st_gid = a.gid;
 	st->st_atim = a.mtime;
@@ -166,7 +166,7 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	}
 	/* Truncation of a control file is accepted and does nothing: one
 	 * write() is one command, there is no content to cut. */
-	n = m->priv;
+	n = memcg_priv(m);
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&n->lock);
 	a = group_node_attr(n, idx);
@@ -213,7 +213,7 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (!m)
 		return;
 	/* SPEC §8: a new group takes its parent's owner and group. */
-	group_node_get(m->priv, -1, &owner);
+	group_node_get(memcg_priv(m), -1, &owner);
 	node = group_node_new(owner.uid, owner.gid, mode & 07777);
 	child = node ? memcg_create(m, name, node, group_node_free, &err) : NULL;
 	if (!node)
@@ -417,8 +417,8 @@ static bool dir_add(struct readdir_ctx *rc, const char *name, fuse_ino_t ino,
 
 static int dir_add_child(struct memcg *child, void *arg)
 {
-	return !dir_add(arg, memcg_name(child), ino_of(child->id, -1), S_IFDIR,
-			(off_t)(CHILD_OFF + child->id));
+	return !dir_add(arg, memcg_name(child), ino_of(memcg_id(child), -1), S_IFDIR,
+			(off_t)(CHILD_OFF + memcg_id(child)));
 }
 
 static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
@@ -441,12 +441,12 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	if (off < 1)
 		full = !dir_add(&rc, ".", ino, S_IFDIR, 1);
 	if (!full && off < 2)
-		full = !dir_add(&rc, "..", root ? ino : ino_of(m->parent->id, -1),
+		full = !dir_add(&rc, "..", root ? ino : ino_of(memcg_id(memcg_parent(m)), -1),
 				S_IFDIR, 2);
 	for (size_t i = 0; !full && i < ctl_nr_files; i++) {
 		if ((off_t)(3 + i) <= off || !ctl_present(&ctl_files[i], root))
 			continue;
-		full = !dir_add(&rc, ctl_files[i].name, ino_of(m->id, (int)i),
+		full = !dir_add(&rc, ctl_files[i].name, ino_of(memcg_id(m), (int)i),
 				S_IFREG, (off_t)(3 + i));
 	}
 	if (!full)
@@ -460,15 +460,17 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void memcgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	const struct memcg_config *cfg = memcg_config();
-	long used = page_counter_read(&memcg_root()->res[MEMCG_RES_MEMORY]);
+	struct memcg_counter mem;
 	struct statvfs st = {
 		.f_bsize = cfg->page_size,
 		.f_frsize = cfg->page_size,
 		.f_blocks = (fsblkcnt_t)cfg->mem_pages,
-		.f_bfree = (fsblkcnt_t)(cfg->mem_pages > used ? cfg->mem_pages - used : 0),
 		.f_namemax = NAME_MAX_BYTES,
 	};
 
+	memcg_read_counter(memcg_root(), MEMCG_RES_MEMORY, &mem);
+	st.f_bfree = (fsblkcnt_t)(cfg->mem_pages > mem.usage ?
+				  cfg->mem_pages - mem.usage : 0);
 	st.f_bavail = st.f_bfree;
 	fuse_reply_statfs(req, &st);
 }

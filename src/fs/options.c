@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/counter.h"
 #include "lib/parse.h"
 #include "host/proc.h"
 

@@ -17,7 +17,7 @@
 #include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/reclaim.h"
-#include "engine/memcg.h"
+#include "engine/memcg_impl.h"
 #include "engine/move.h"
 #include "engine/pagecache.h"
 #include "engine/rss.h"
@@ -153,7 +153,7 @@ static void task_op(unsigned *seed)
 		/* Moves with and without their charges. */
 		struct memcg *g = pick_group(seed);
 
-		memcg_set_move_charge(g, (uint64_t)(rand_r(seed) % 4));
+		memcg_set_setting(g, MEMCG_MOVE_CHARGE, (uint64_t)(rand_r(seed) % 4));
 		memcg_move_task(tid, tid, g);
 		memcg_put(g);
 		break;
@@ -205,7 +205,7 @@ static void *sampler(void *arg)
 		} else if (op < 15) {
 			struct memcg *g = pick_group(&seed);
 
-			memcg_set_move_charge(g, (uint64_t)(rand_r(&seed) % 4));
+			memcg_set_setting(g, MEMCG_MOVE_CHARGE, (uint64_t)(rand_r(&seed) % 4));
 			memcg_move_task(tid, tid, g);
 			memcg_put(g);
 		} else {

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
-#include "engine/memcg.h"
+#include "engine/memcg_impl.h"
 #include "engine/pagecache.h"
 #include "engine/rcu.h"
 #include "engine/reclaim.h"
@@ -163,11 +163,11 @@ static void test_defaults_and_inheritance(void **state)
 	(void)state;
 	assert_int_equal(atomic_load(&root->swappiness), 60);
 	a = mk(root, "a");
-	assert_int_equal(memcg_set_swappiness(a, 10), 0);
-	assert_int_equal(memcg_set_move_charge(a, 3), 0);
-	memcg_set_flag_setting(&a->notify_on_release, 5);
-	memcg_set_flag_setting(&a->clone_children, 1);
-	assert_int_equal(memcg_set_oom_kill_disable(a, 1), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_SWAPPINESS, 10), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_MOVE_CHARGE, 3), 0);
+	memcg_set_setting(a, MEMCG_NOTIFY_ON_RELEASE, 5);
+	memcg_set_setting(a, MEMCG_CLONE_CHILDREN, 1);
+	assert_int_equal(memcg_set_setting(a, MEMCG_OOM_KILL_DISABLE, 1), 0);
 	b = mk(a, "b");
 	assert_int_equal(atomic_load(&b->swappiness), 10);
 	assert_int_equal(atomic_load(&b->move_charge), 3);
@@ -184,14 +184,14 @@ static void test_setting_ranges(void **state)
 
 	(void)state;
 	a = mk(root, "a");
-	assert_int_equal(memcg_set_swappiness(a, 200), 0);
-	assert_int_equal(memcg_set_swappiness(a, 201), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_SWAPPINESS, 200), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_SWAPPINESS, 201), -EINVAL);
 	assert_int_equal(atomic_load(&a->swappiness), 200);
-	assert_int_equal(memcg_set_move_charge(a, 4), -EINVAL);
-	assert_int_equal(memcg_set_oom_kill_disable(a, 2), -EINVAL);
-	assert_int_equal(memcg_set_oom_kill_disable(root, 1), -EINVAL);
-	assert_int_equal(memcg_set_use_hierarchy(a, 1), 0);
-	assert_int_equal(memcg_set_use_hierarchy(a, 0), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_MOVE_CHARGE, 4), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_OOM_KILL_DISABLE, 2), -EINVAL);
+	assert_int_equal(memcg_set_setting(root, MEMCG_OOM_KILL_DISABLE, 1), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_USE_HIERARCHY, 1), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_USE_HIERARCHY, 0), -EINVAL);
 	assert_int_equal(memcg_force_empty(root), -EINVAL);
 	assert_int_equal(memcg_force_empty(a), 0);
 }
@@ -287,7 +287,7 @@ static void test_release_on_empty(void **state)
 
 	(void)state;
 	a = mk(root, "a");
-	memcg_set_flag_setting(&a->notify_on_release, 1);
+	memcg_set_setting(a, MEMCG_NOTIFY_ON_RELEASE, 1);
 	b = mk(a, "b");		/* inherits notify_on_release */
 	c = mk(root, "quiet");
 	assert_int_equal(task_move(7, 7, b), 0);

@@ -95,7 +95,7 @@ static void test_no_swap_for_memsw_or_swappiness_0(void **state)
 	assert_int_equal(atomic_load(&g->oom_kill), 1);
 	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
 	assert_int_equal(memcg_set_limit(h, MEMCG_RES_MEMORY, 10), 0);
-	assert_int_equal(memcg_set_swappiness(h, 0), 0);
+	assert_int_equal(memcg_set_setting(h, MEMCG_SWAPPINESS, 0), 0);
 	assert_int_equal(anon_fault(u, 10), 0);
 	assert_int_equal(anon_fault(u, 1), -ENOMEM);
 	assert_int_equal(memcg_swap_used(), 0);
@@ -112,7 +112,7 @@ static void test_limit_shrink_and_force_empty(void **state)
 	assert_int_equal(pagecache_read(t, "f", 8, false), 0);
 	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 5), 0);
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 5);
-	assert_int_equal(memcg_set_swappiness(g, 0), 0);
+	assert_int_equal(memcg_set_setting(g, MEMCG_SWAPPINESS, 0), 0);
 	assert_int_equal(anon_fault(t, 3), 0);
 	assert_int_equal(stat_of(g, MEMCG_CACHE), 2);
 	/* Cache can go, anon cannot: the limit stays. */
