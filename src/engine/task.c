@@ -256,7 +256,8 @@ long pids_sort_unique(pid_t *ids, long n)
 {
 	long uniq = 0;
 
-	qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
+	if (n > 1)
+		qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
 	for (long i = 0; i < n; i++)
 		if (uniq == 0 || ids[uniq - 1] != ids[i])
 			ids[uniq++] = ids[i];

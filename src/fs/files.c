@@ -256,13 +256,15 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 	pid_t pid;
 	int rc;
 
-	if (parse_pid(buf, len, &pid))
+	if (parse_task_id(buf, len, &pid))
 		return -EINVAL;
 	if (pid == 0)
 		pid = ctx->pid;
 	rc = proc_task_info(pid, &t);
 	if (rc)
 		return rc;
+	if (t.pinned)
+		return -EINVAL;	/* as the kernel, before the permission check */
 	if (!may_move(ctx, &t))
 		return -EACCES;
 	if (is_procs(f))
@@ -343,7 +345,7 @@ const struct ctl_file ctl_files[] = {
 	RO("cgroup.sane_behavior", read_zero, CTL_ROOT),
 	RO("memcgfs.dying", read_dying, CTL_ROOT),
 	{ .name = "memcgfs.workload", .mode = 0200, .where = CTL_ROOT,
-	  .write = write_workload },
+	  .write = write_workload, .lines = true },
 	COUNTER("memory.failcnt", 0644, MEMCG_RES_MEMORY, CTL_FAILCNT, write_reset),
 	{ .name = "memory.force_empty", .mode = 0200, .where = CTL_ALL,
 	  .write = write_force_empty },
