@@ -40,7 +40,8 @@ struct ptr_table {
 static struct ptr_table *ptr_table;
 static pthread_mutex_t ptr_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *free_ids;
-static uint32_t nr_free_ids, cap_free_ids, next_ptr_id;
+static uint32_t nr_free_ids, next_ptr_id;
+static size_t cap_free_ids;
 
 const struct memcg_config *memcg_config(void) { return &config; }
 struct memcg *memcg_root(void) { return root; }
@@ -171,16 +172,8 @@ static void memcg_ptr_destroy(struct memcg_ptr *p)
 {
 	pthread_mutex_lock(&ptr_lock);
 	atomic_store(&ptr_table->slot[p->id], NULL);
-	if (nr_free_ids == cap_free_ids) {
-		uint32_t cap = cap_free_ids ? 2 * cap_free_ids : 256;
-		uint32_t *n = realloc(free_ids, cap * sizeof(*n));
-
-		if (n) {
-			free_ids = n;
-			cap_free_ids = cap;
-		}
-	}
-	if (nr_free_ids < cap_free_ids)
+	/* Out of memory, the id is never reused: no harm. */
+	if (VEC_GROW(free_ids, nr_free_ids, cap_free_ids))
 		free_ids[nr_free_ids++] = p->id;
 	pthread_mutex_unlock(&ptr_lock);
 	free(p);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "lib/vec.h"
 #include "charge.h"
 #include "memcg_impl.h"
 #include "oom.h"
@@ -97,15 +98,8 @@ static int collect(struct memcg *m, void *arg)
 {
 	struct group_set *set = arg;
 
-	if (set->nr == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 16;
-		struct memcg **g = realloc(set->groups, cap * sizeof(*g));
-
-		if (!g)
-			return 1;
-		set->groups = g;
-		set->cap = cap;
-	}
+	if (!VEC_GROW(set->groups, set->nr, set->cap))
+		return 1;
 	memcg_get(m);
 	set->groups[set->nr++] = m;
 	return 0;

@@ -13,6 +13,7 @@
 #include "engine/task.h"
 #include "workload/workload.h"
 #include "lib/parse.h"
+#include "lib/pids.h"
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"

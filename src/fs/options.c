@@ -150,8 +150,8 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	return 0;
 }
 
-/* Note the mountpoint argument (libfuse will take it too): see
- * options_mountpoint_missing(). */
+/* Note the mountpoint argument (libfuse will take it too), so that
+ * options_parse() can set mountpoint_missing. */
 static int note_mountpoint(void *data, const char *arg, int key,
 			   struct fuse_args *outargs)
 {

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/pids.h"
+#include "lib/vec.h"
+
 static int read_small_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -31,7 +34,7 @@ static int read_small_file(const char *path, char *buf, size_t size)
 static char *read_whole_file(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
+	size_t len = 0, cap = 0;
 	char *buf = NULL;
 
 	if (fd < 0)
@@ -39,13 +42,9 @@ static char *read_whole_file(const char *path)
 	for (;;) {
 		ssize_t n;
 
-		if (!buf || cap - len < 2) {
-			char *b = realloc(buf, buf ? cap *= 2 : cap);
-
-			if (!b)
-				break;
-			buf = b;
-		}
+		/* Room for a page more and the NUL. */
+		if (!vec_reserve(&buf, &cap, len + 4096 + 1, 1))
+			break;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -188,15 +187,8 @@ struct growable {
 
 static bool grow_push(struct growable *g, const void *item)
 {
-	if (g->nr == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 64;
-		void *n = realloc(g->items, cap * g->size);
-
-		if (!n)
-			return false;
-		g->items = n;
-		g->cap = cap;
-	}
+	if (!vec_reserve(&g->items, &g->cap, g->nr + 1, g->size))
+		return false;
 	memcpy((char *)g->items + g->nr++ * g->size, item, g->size);
 	return true;
 }
@@ -254,13 +246,6 @@ static bool collect_threads(pid_t tgid, struct growable *g, bool with_tgid)
 	return ok;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 long proc_threads(pid_t tgid, pid_t **out)
 {
 	struct growable g = { .size = sizeof(pid_t) };
@@ -270,9 +255,8 @@ long proc_threads(pid_t tgid, pid_t **out)
 		return -ENOMEM;
 	}
 	/* No thread left (the process exited after its status was read):
-	 * nothing to sort, and qsort must not see the NULL array. */
-	if (g.nr)
-		qsort(g.items, g.nr, g.size, cmp_pid);
+	 * an empty, NULL list, which pids_sort() takes. */
+	pids_sort(g.items, (long)g.nr);
 	*out = g.items;
 	return (long)g.nr;
 }

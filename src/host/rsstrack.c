@@ -19,6 +19,7 @@
 #include "engine/rcu.h"
 #include "engine/rss.h"
 #include "engine/task.h"
+#include "lib/vec.h"
 #include "pidwatch.h"
 #include "ticker.h"
 
@@ -36,7 +37,8 @@ static struct ticker ticker;
 static struct sample *samples;
 static long nr_samples;
 static struct stopped *stops;
-static long nr_stops, cap_stops;
+static long nr_stops;
+static size_t cap_stops;
 static long host_page_size;
 
 static int by_task(const void *a, const void *b)
@@ -126,15 +128,8 @@ static void stop_group(struct memcg *g)
 
 		if (is_stopped(t) || !member_of(t, g))
 			continue;
-		if (nr_stops == cap_stops) {
-			long cap = cap_stops ? 2 * cap_stops : 16;
-			struct stopped *n = realloc(stops, (size_t)cap * sizeof(*n));
-
-			if (!n)
-				return;	/* unstopped, it is retried next period */
-			stops = n;
-			cap_stops = cap;
-		}
+		if (!VEC_GROW(stops, nr_stops, cap_stops))
+			return;	/* unstopped, it is retried next period */
 		if (kill(t->tgid, SIGSTOP) < 0)
 			continue;
 		task_get(t);
