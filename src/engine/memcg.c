@@ -547,6 +547,18 @@ void memcg_kmem_activate(struct memcg *m)
 	pthread_mutex_unlock(&tree_lock);
 }
 
+/* Removal sets KMEM_DEAD, then reads the kmem count here; the last
+ * uncharge lowers the count, then reads the flag here.  Each writes one
+ * and reads the other (store buffering, as counter.c explains for
+ * limits), so the read is seq_cst like the flag's RMW and load: then at
+ * least one of them sees both and drops the reference.  Relaxed, it was
+ * right only on x86, and elsewhere a dying group could stay forever. */
+static long kmem_usage_after_flag(struct memcg *m)
+{
+	return atomic_load_explicit(&m->res[MEMCG_RES_KMEM].usage,
+				    memory_order_seq_cst);
+}
+
 /* Kmem counters are hierarchical: a dying group's count also holds what
  * its dying descendants still have charged, so an uncharge at m may be
  * the last for any dying ancestor too.  The walk is under RCU because a
@@ -556,7 +568,7 @@ void memcg_kmem_uncharged(struct memcg *m)
 	memcg_rcu_read_lock();
 	for (; m; m = m->parent)
 		if ((atomic_load(&m->flags) & MEMCG_KMEM_DEAD) &&
-		    page_counter_read(&m->res[MEMCG_RES_KMEM]) == 0 &&
+		    kmem_usage_after_flag(m) == 0 &&
 		    (atomic_fetch_and(&m->flags, ~MEMCG_KMEM_ACTIVE) &
 		     MEMCG_KMEM_ACTIVE))
 			memcg_put(m);
