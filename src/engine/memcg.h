@@ -91,8 +91,12 @@ struct memcg_ptr {
 	struct rcu_head rcu;
 };
 
+/* A group's name, in the name table while it is its group's current
+ * name and the group is in the tree. */
 struct memcg_name {
 	struct rcu_head rcu;
+	struct cds_lfht_node node;
+	struct memcg *memcg;
 	char str[];
 };
 
@@ -102,6 +106,7 @@ struct memcg {
 	struct memcg *parent;
 	struct cds_list_head children;	/* RCU list, in creation (id) order */
 	struct cds_list_head sibling;
+	atomic_long nr_children;	/* online ones */
 
 	struct page_counter res[MEMCG_NR_RES];
 	atomic_long soft_limit;		/* pages */
@@ -115,6 +120,9 @@ struct memcg {
 	atomic_int notify_on_release;
 	atomic_int clone_children;
 	atomic_long stat[MEMCG_NR_STAT];
+	/* The same summed over the subtree, kept as each local one changes
+	 * (so that reading them costs nothing whatever the tree's size). */
+	atomic_long stat_total[MEMCG_NR_STAT];
 	atomic_long nr_caches;		/* per-group slab cache copies */
 
 	atomic_uint flags;
@@ -133,7 +141,6 @@ struct memcg {
 	long nr_tasks;
 	long nr_moving;			/* charge moves into or out of it */
 	struct cds_list_head dying_node;
-	char *dead_path;		/* the path it had, once removed */
 
 	struct cds_lfht_node id_node;
 	long check_tally[10];		/* check.c's scratch, quiescent only */
@@ -199,6 +206,12 @@ void memcg_for_each_child(struct memcg *parent, uint64_t after_id,
 			  int (*fn)(struct memcg *child, void *arg), void *arg);
 long memcg_nr_children(struct memcg *parent);
 
+/* Iterators over top's subtree, top included, as the kernel's
+ * css_next_descendant_pre/post: NULL starts, NULL ends.  Under RCU, or
+ * the tree lock for a walk that must see a stable tree. */
+struct memcg *memcg_next_pre(struct memcg *pos, struct memcg *top);
+struct memcg *memcg_next_post(struct memcg *pos, struct memcg *top);
+
 /* "/a/b" relative to the root ("/" for the root itself). */
 void memcg_path(struct memcg *m, struct strbuf *sb);
 
@@ -235,7 +248,8 @@ long memcg_swap_used(void);
 
 /* Visit every group in m's subtree that is still referenced (online, or
  * just removed), m first (pre-order), under RCU: fn must not block for
- * long.  Stops when fn returns non-zero. */
+ * long.  Stops when fn returns non-zero.  Iterative (constant stack),
+ * as every walk of the tree. */
 int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
 		       void *arg);
 

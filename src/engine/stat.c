@@ -3,7 +3,6 @@
  * read of the kernel's memory.stat. */
 #include "stat.h"
 
-#include "rcu.h"
 #include "slab.h"
 
 static const struct {
@@ -41,25 +40,11 @@ long memcg_stat_local(struct memcg *m, enum memcg_stat_item item)
 	return v < 0 ? 0 : v;
 }
 
-/* Under RCU. */
-static long subtree_sum(struct memcg *m, enum memcg_stat_item item)
-{
-	struct memcg *c;
-	long sum = memcg_stat_local(m, item);
-
-	cds_list_for_each_entry_rcu(c, &m->children, sibling)
-		sum += subtree_sum(c, item);
-	return sum;
-}
-
 long memcg_stat_total(struct memcg *m, enum memcg_stat_item item)
 {
-	long sum;
+	long v = atomic_load_explicit(&m->stat_total[item], memory_order_relaxed);
 
-	memcg_rcu_read_lock();
-	sum = subtree_sum(m, item);
-	memcg_rcu_read_unlock();
-	return sum;
+	return v < 0 ? 0 : v;
 }
 
 static long render_value(enum memcg_stat_item item, long v)
