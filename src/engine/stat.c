@@ -4,27 +4,12 @@
 #include "stat.h"
 
 #include "memcg_impl.h"
-#include "rcu.h"
-
-/* Under RCU. */
-static long subtree_sum(struct memcg *m, enum memcg_stat_item item)
-{
-	struct memcg *c;
-	long sum = memcg_stat_local(m, item);
-
-	cds_list_for_each_entry_rcu(c, &m->children, sibling)
-		sum += subtree_sum(c, item);
-	return sum;
-}
 
 long memcg_stat_total(struct memcg *m, enum memcg_stat_item item)
 {
-	long sum;
+	long v = atomic_load_explicit(&m->stat_total[item], memory_order_relaxed);
 
-	memcg_rcu_read_lock();
-	sum = subtree_sum(m, item);
-	memcg_rcu_read_unlock();
-	return sum;
+	return v < 0 ? 0 : v;
 }
 
 void memcg_read_stats(struct memcg *m, struct memcg_stats *out)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "engine/charge.h"
 #include "engine/engine.h"
 #include "engine/memcg_impl.h"
 #include "engine/reclaim.h"
@@ -91,11 +92,11 @@ static void test_totals_and_units(void **state)
 	struct strbuf sb;
 
 	(void)state;
-	atomic_store(&a->stat[MEMCG_RSS], 1);
-	atomic_store(&b->stat[MEMCG_RSS], 2);
-	atomic_store(&c->stat[MEMCG_RSS], 4);
-	atomic_store(&b->stat[MEMCG_PGFAULT], 5);
-	atomic_store(&c->stat[MEMCG_CACHE], -3);	/* racing view: shown as 0 */
+	memcg_count_event(a, MEMCG_RSS, 1);
+	memcg_count_event(b, MEMCG_RSS, 2);
+	memcg_count_event(c, MEMCG_RSS, 4);
+	memcg_count_event(b, MEMCG_PGFAULT, 5);
+	memcg_count_event(c, MEMCG_CACHE, -3);	/* racing view: shown as 0 */
 	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 10), 0);
 	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMSW, 20), 0);
 	strbuf_init(&sb);
@@ -119,10 +120,10 @@ static void test_numa_stat(void **state)
 	struct strbuf sb;
 
 	(void)state;
-	atomic_store(&a->stat[MEMCG_ACTIVE_ANON], 2);
-	atomic_store(&a->stat[MEMCG_INACTIVE_FILE], 3);
-	atomic_store(&b->stat[MEMCG_UNEVICTABLE], 1);
-	atomic_store(&b->stat[MEMCG_INACTIVE_ANON], 4);
+	memcg_count_event(a, MEMCG_ACTIVE_ANON, 2);
+	memcg_count_event(a, MEMCG_INACTIVE_FILE, 3);
+	memcg_count_event(b, MEMCG_UNEVICTABLE, 1);
+	memcg_count_event(b, MEMCG_INACTIVE_ANON, 4);
 	strbuf_init(&sb);
 	render_numa_stat(a, &sb);
 	assert_string_equal(sb.buf,
