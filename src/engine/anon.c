@@ -160,5 +160,6 @@ long anon_swap_out(uint32_t idx)
 
 long anon_task_pages(struct task *t)
 {
-	return atomic_load(&t->nr_resident) + atomic_load(&t->nr_swap);
+	return atomic_load(&t->nr_resident) + atomic_load(&t->nr_swap) +
+	       atomic_load(&t->nr_real_anon);
 }

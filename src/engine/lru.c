@@ -9,6 +9,7 @@
 #include "page.h"
 #include "pagecache.h"
 #include "rcu.h"
+#include "realpage.h"
 #include "slab.h"
 
 #define ISOLATE_BATCH 32
@@ -25,7 +26,8 @@ void lruvec_destroy(struct lruvec *lv)
 	pthread_mutex_destroy(&lv->lock);
 }
 
-_Static_assert(PG_ACTIVE == 0x04u && PG_KIND_MASK == 0x03u && PAGE_ANON == 1,
+_Static_assert(PG_ACTIVE == 0x04u && PG_KIND_MASK == 0x03u && PAGE_ANON == 1 &&
+	       PG_SHMEM == 0x20u,
 	       "lru_list_of() in lru.h knows these bits");
 
 void lru_add(struct memcg *m, enum lru_list list, uint32_t idx)
@@ -102,7 +104,10 @@ void lru_splice(struct memcg *child, struct memcg *parent)
 /* Whether reclaim may take this page now. */
 static bool reclaimable(uint32_t word)
 {
-	/* Mapped page cache is in use by a task: leave it. */
+	/* Mapped page cache is in use by a task: leave it.  A host's anon
+	 * or shmem page cannot be sent to swap from here. */
+	if (pg_kind(word) == PAGE_ANON || (word & PG_SHMEM))
+		return !(word & PG_REAL);
 	return !(pg_kind(word) == PAGE_FILE && (word & PG_MAPPED));
 }
 
@@ -128,6 +133,14 @@ static int isolate(struct memcg *m, enum lru_list list, long nr,
 	return n;
 }
 
+static long reclaim_page(enum lru_list list, uint32_t idx)
+{
+	if (page_word(idx) & PG_REAL)
+		return realpage_reclaim(idx);
+	return list >= LRU_INACTIVE_FILE ? pagecache_reclaim_page(idx) :
+					   anon_swap_out(idx);
+}
+
 /* Free up to nr pages of one list of m; returns pages freed. */
 static long shrink_list(struct memcg *m, enum lru_list list, long nr)
 {
@@ -140,9 +153,7 @@ static long shrink_list(struct memcg *m, enum lru_list list, long nr)
 		long got = 0;
 
 		for (int i = 0; i < n; i++)
-			got += list >= LRU_INACTIVE_FILE ?
-				pagecache_reclaim_page(batch[i]) :
-				anon_swap_out(batch[i]);
+			got += reclaim_page(list, batch[i]);
 		freed += got;
 		if (got < n || n == 0)
 			break;	/* swap full, or nothing left to take */

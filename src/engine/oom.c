@@ -5,6 +5,7 @@
 
 #include "anon.h"
 #include "rcu.h"
+#include "realpage.h"
 #include "task.h"
 
 static void (*kill_hook)(pid_t tgid);
@@ -77,6 +78,10 @@ int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
 	if (memcg_config()->oom_mode == MEMCG_OOM_KILL && kill_hook)
 		kill_hook(victim->tgid);
 	anon_free(victim, -1);
+	/* Its host pages too, unless its own update is charging: that one
+	 * forgets them when the charge returns. */
+	if (victim != self)
+		realpage_forget(victim);
 	count_kill(victim);
 	task_put(victim);
 	return victim == self ? -ENOMEM : 0;

@@ -8,6 +8,7 @@
 #include "memcg.h"
 #include "pagecache.h"
 #include "rcu.h"
+#include "realpage.h"
 
 static struct cds_lfht *task_table;
 
@@ -47,6 +48,7 @@ static void task_free_rcu(struct rcu_head *head)
 
 	pthread_mutex_destroy(&t->lock);
 	free(t->anon_blocks);
+	realpage_task_free(t);
 	free(t);
 }
 

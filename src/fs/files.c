@@ -13,6 +13,7 @@
 #include "engine/task.h"
 #include "engine/workload.h"
 #include "fs/parse.h"
+#include "host/pagetrack.h"
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
@@ -289,6 +290,8 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 		return rc;
 	if (!may_move(ctx, &t))
 		return -EACCES;
+	if (is_procs(f) || pid == t.tgid)
+		pagetrack_before_move(t.tgid);	/* its pages so far stay */
 	if (is_procs(f))
 		return move_process(m, t.tgid);
 	return pidwatch_move(pid, t.tgid, m);

@@ -17,10 +17,12 @@
 #include "engine/memcg.h"
 #include "engine/oom.h"
 #include "engine/pagecache.h"
+#include "engine/realpage.h"
 #include "engine/task.h"
 #include "host/pidwatch.h"
 #include "host/forkscan.h"
 #include "host/reaper.h"
+#include "host/pagetrack.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
 #include "node.h"
@@ -135,6 +137,8 @@ static int engine_start(const struct memcgfs_options *opts)
 		err = task_table_init();
 	if (!err)
 		err = pagecache_init();
+	if (!err)
+		err = realpage_init();
 	if (err)
 		return err;
 	lru_install_reclaimer();
@@ -154,6 +158,8 @@ static int engine_start(const struct memcgfs_options *opts)
 		err = forkscan_start(FORKSCAN_PERIOD_MS);
 	if (!err && opts->track == TRACK_RSS)
 		err = rsstrack_start(opts->rss_interval_ms);
+	if (!err && opts->track == TRACK_PAGES)
+		err = pagetrack_start(opts->pages_interval_ms);
 	return err;
 }
 
@@ -161,12 +167,14 @@ static void engine_stop(void)
 {
 	memcg_set_release_hook(NULL);
 	rsstrack_stop();
+	pagetrack_stop();
 	forkscan_stop();
 	reaper_stop();
 	pidwatch_stop();
 	release_stop();
 	task_table_exit();
 	pagecache_exit();
+	realpage_exit();
 	memcg_engine_exit();
 }
 
