@@ -13,6 +13,7 @@
 #include "charge.h"
 #include "memcg.h"
 #include "page.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define ADD_BATCH 256
@@ -160,6 +161,5 @@ long anon_swap_out(uint32_t idx)
 
 long anon_task_pages(struct task *t)
 {
-	return atomic_load(&t->nr_resident) + atomic_load(&t->nr_swap) +
-	       atomic_load(&t->nr_real_anon);
+	return atomic_load(&t->nr_resident) + atomic_load(&t->nr_swap);
 }

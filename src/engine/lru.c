@@ -1,18 +1,8 @@
-/* LRU lists and reclaim; see lru.h. */
+/* LRU lists; see lru.h. */
 #include "lru.h"
 
-#include <stdlib.h>
-
-#include "anon.h"
-#include "charge.h"
 #include "memcg.h"
 #include "page.h"
-#include "pagecache.h"
-#include "rcu.h"
-#include "realpage.h"
-#include "slab.h"
-
-#define ISOLATE_BATCH 32
 
 void lruvec_init(struct lruvec *lv)
 {
@@ -26,8 +16,7 @@ void lruvec_destroy(struct lruvec *lv)
 	pthread_mutex_destroy(&lv->lock);
 }
 
-_Static_assert(PG_ACTIVE == 0x04u && PG_KIND_MASK == 0x03u && PAGE_ANON == 1 &&
-	       PG_SHMEM == 0x20u,
+_Static_assert(PG_ACTIVE == 0x04u && PG_KIND_MASK == 0x03u && PAGE_ANON == 1,
 	       "lru_list_of() in lru.h knows these bits");
 
 void lru_add(struct memcg *m, enum lru_list list, uint32_t idx)
@@ -99,146 +88,4 @@ void lru_splice(struct memcg *child, struct memcg *parent)
 		p->tail = c->tail;
 		c->head = c->tail = PAGE_NIL;
 	}
-}
-
-/* Whether reclaim may take this page now. */
-static bool reclaimable(uint32_t word)
-{
-	/* Mapped page cache is in use by a task: leave it.  A host's anon
-	 * or shmem page cannot be sent to swap from here. */
-	if (pg_kind(word) == PAGE_ANON || (word & PG_SHMEM))
-		return !(word & PG_REAL);
-	return !(pg_kind(word) == PAGE_FILE && (word & PG_MAPPED));
-}
-
-/* Take up to nr reclaimable pages from the head (oldest end) of m's list,
- * marking them isolated; scans at most the list's length once. */
-static int isolate(struct memcg *m, enum lru_list list, long nr,
-		   uint32_t *out)
-{
-	uint32_t idx, next;
-	int n = 0;
-
-	pthread_mutex_lock(&m->lruvec.lock);
-	for (idx = m->lruvec.lists[list].head; idx && n < nr; idx = next) {
-		uint32_t word = page_word(idx);
-
-		next = page_frame(idx)->next;
-		if (!reclaimable(word))
-			continue;
-		page_change_locked(m, idx, PG_ISOLATED, 0);
-		out[n++] = idx;
-	}
-	pthread_mutex_unlock(&m->lruvec.lock);
-	return n;
-}
-
-static long reclaim_page(enum lru_list list, uint32_t idx)
-{
-	if (page_word(idx) & PG_REAL)
-		return realpage_reclaim(idx);
-	return list >= LRU_INACTIVE_FILE ? pagecache_reclaim_page(idx) :
-					   anon_swap_out(idx);
-}
-
-/* Free up to nr pages of one list of m; returns pages freed. */
-static long shrink_list(struct memcg *m, enum lru_list list, long nr)
-{
-	uint32_t batch[ISOLATE_BATCH];
-	long freed = 0;
-
-	while (freed < nr) {
-		int n = isolate(m, list, nr - freed < ISOLATE_BATCH ?
-				nr - freed : ISOLATE_BATCH, batch);
-		long got = 0;
-
-		for (int i = 0; i < n; i++)
-			got += reclaim_page(list, batch[i]);
-		freed += got;
-		if (got < n || n == 0)
-			break;	/* swap full, or nothing left to take */
-	}
-	return freed;
-}
-
-struct group_set {
-	struct memcg **groups;
-	size_t nr, cap;
-};
-
-static int collect(struct memcg *m, void *arg)
-{
-	struct group_set *set = arg;
-
-	if (set->nr == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 16;
-		struct memcg **g = realloc(set->groups, cap * sizeof(*g));
-
-		if (!g)
-			return 1;
-		set->groups = g;
-		set->cap = cap;
-	}
-	memcg_get(m);
-	set->groups[set->nr++] = m;
-	return 0;
-}
-
-static long soft_excess(struct memcg *m)
-{
-	return page_counter_read(&m->res[MEMCG_RES_MEMORY]) -
-	       atomic_load(&m->soft_limit);
-}
-
-static int by_soft_excess(const void *a, const void *b)
-{
-	long x = soft_excess(*(struct memcg *const *)a);
-	long y = soft_excess(*(struct memcg *const *)b);
-
-	return (x < y) - (x > y);
-}
-
-long lru_reclaim(struct memcg *target, struct reclaim_control *rc)
-{
-	static const enum lru_list order[] = {
-		LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
-		LRU_INACTIVE_ANON, LRU_ACTIVE_ANON,
-	};
-	struct memcg *scope = target ? target : memcg_root();
-	struct group_set set = { 0 };
-	bool may_swap = rc->may_swap &&
-			atomic_load(&scope->swappiness) > 0;
-
-	memcg_walk_subtree(scope, collect, &set);
-	/* Global reclaim: groups furthest above their soft limit first. */
-	if (!target)
-		qsort(set.groups, set.nr, sizeof(*set.groups), by_soft_excess);
-	for (size_t o = 0; o < 4 && rc->nr_reclaimed < rc->nr_to_reclaim; o++) {
-		if (o == 2) {
-			/* Between page cache and anon: empty slab pages. */
-			rc->nr_reclaimed += slab_shrink(NULL, target);
-			if (!may_swap || rc->nr_reclaimed >= rc->nr_to_reclaim)
-				break;	/* anon stays: no swap, or it cannot help */
-		}
-		for (size_t i = 0; i < set.nr &&
-		     rc->nr_reclaimed < rc->nr_to_reclaim; i++)
-			rc->nr_reclaimed += shrink_list(set.groups[i], order[o],
-					rc->nr_to_reclaim - rc->nr_reclaimed);
-	}
-	for (size_t i = 0; i < set.nr; i++)
-		memcg_put(set.groups[i]);
-	free(set.groups);
-	return rc->nr_reclaimed;
-}
-
-static long reclaim_for_limit(struct memcg *m, long nr, bool may_swap)
-{
-	struct reclaim_control rc = { .nr_to_reclaim = nr, .may_swap = may_swap };
-
-	return lru_reclaim(m, &rc);
-}
-
-void lru_install_reclaimer(void)
-{
-	memcg_set_reclaimer(reclaim_for_limit);
 }

@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "page.h"
+#include "lib/vec.h"
 #include "rcu.h"
-#include "slab.h"
-#include "stat.h"
-
-#define RESIZE_RETRIES 16
 
 static struct memcg_config config;
 static long max_pages;
@@ -19,12 +16,9 @@ static struct memcg *root;
 static struct cds_lfht *id_table;
 static uint64_t next_id;
 static memcg_release_fn release_hook;
-static memcg_reclaim_fn reclaimer;
+static memcg_offline_fn offline_notifier;
 
 static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Serialises limit changes so the memsw >= memory rule is checked and set
- * as one step. */
-static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Removed groups that are still referenced: memcgfs.dying. */
 static pthread_mutex_t dying_lock = PTHREAD_MUTEX_INITIALIZER;
 static CDS_LIST_HEAD(dying_list);
@@ -51,7 +45,7 @@ const struct memcg_config *memcg_config(void) { return &config; }
 struct memcg *memcg_root(void) { return root; }
 long memcg_max_pages(void) { return max_pages; }
 void memcg_set_release_hook(memcg_release_fn fn) { release_hook = fn; }
-void memcg_set_reclaimer(memcg_reclaim_fn fn) { reclaimer = fn; }
+void memcg_set_offline_notifier(memcg_offline_fn fn) { offline_notifier = fn; }
 void memcg_tree_lock(void) { pthread_mutex_lock(&tree_lock); }
 void memcg_tree_unlock(void) { pthread_mutex_unlock(&tree_lock); }
 
@@ -280,36 +274,6 @@ static void memcg_free_rcu(struct rcu_head *head)
 	memcg_free(caa_container_of(head, struct memcg, rcu));
 }
 
-int memcg_engine_init(const struct memcg_config *cfg)
-{
-	config = *cfg;
-	max_pages = page_counter_max_pages(cfg->page_size);
-	next_id = 0;
-	next_ptr_id = 1;	/* id 0 means "no owner" in a page frame */
-	atomic_init(&swap_used, 0);
-	page_counter_init(&machine[MEMCG_RES_MEMORY], NULL, cfg->mem_pages);
-	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
-			  cfg->mem_pages + cfg->swap_pages);
-	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
-	if (frames_init() || slab_init())
-		return -ENOMEM;
-	id_table = cds_lfht_new_flavor(64, 64, 0,
-				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-				&urcu_memb_flavor, NULL);
-	if (!id_table)
-		return -ENOMEM;
-	root = memcg_alloc(NULL, "");
-	if (!root) {
-		cds_lfht_destroy(id_table, NULL);
-		return -ENOMEM;
-	}
-	root->id = next_id++;
-	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
-	memcg_rcu_read_unlock();
-	return 0;
-}
-
 static void destroy_subtree(struct memcg *m)
 {
 	struct memcg *child, *tmp;
@@ -331,9 +295,43 @@ static void free_all_ptrs(void)
 	nr_free_ids = cap_free_ids = 0;
 }
 
-/* Tear everything down.  Only for a quiescent engine: no other thread may
- * use it any more (the daemon at exit, unit tests between cases). */
-void memcg_engine_exit(void)
+void memcg_configure(const struct memcg_config *cfg)
+{
+	config = *cfg;
+	max_pages = page_counter_max_pages(cfg->page_size);
+}
+
+int memcg_tree_init(void)
+{
+	const struct memcg_config *cfg = &config;
+
+	next_id = 0;
+	next_ptr_id = 1;	/* id 0 means "no owner" in a page frame */
+	atomic_init(&swap_used, 0);
+	page_counter_init(&machine[MEMCG_RES_MEMORY], NULL, cfg->mem_pages);
+	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
+			  cfg->mem_pages + cfg->swap_pages);
+	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
+	id_table = cds_lfht_new_flavor(64, 64, 0,
+				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				&urcu_memb_flavor, NULL);
+	if (!id_table)
+		return -ENOMEM;
+	root = memcg_alloc(NULL, "");
+	if (!root) {
+		cds_lfht_destroy(id_table, NULL);
+		id_table = NULL;
+		free_all_ptrs();
+		return -ENOMEM;
+	}
+	root->id = next_id++;
+	memcg_rcu_read_lock();
+	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
+	memcg_rcu_read_unlock();
+	return 0;
+}
+
+void memcg_tree_exit(void)
 {
 	struct memcg *m, *tmp;
 
@@ -348,8 +346,6 @@ void memcg_engine_exit(void)
 	cds_lfht_destroy(id_table, NULL);
 	id_table = NULL;
 	free_all_ptrs();
-	slab_exit();
-	frames_exit();
 }
 
 void memcg_get(struct memcg *m)
@@ -513,8 +509,10 @@ static void kmem_offline(struct memcg *m)
  * settles the reference, or the writer (who may still hold a removed group,
  * as an open limit file does) sees the group gone and takes none.  A
  * reference taken after kmem_offline() would never be dropped. */
-static void kmem_activate(struct memcg *m)
+void memcg_kmem_activate(struct memcg *m)
 {
+	if (m->kmem_ptr == m->ptr)
+		return;		/* kmem=reparent: nothing pins */
 	pthread_mutex_lock(&tree_lock);
 	if (memcg_online(m) &&
 	    !(atomic_fetch_or(&m->flags, MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
@@ -600,7 +598,8 @@ out:
 		return err;
 	}
 	/* Its slab caches die: shrunk now, destroyed by the reaper. */
-	slab_group_offline(m);
+	if (offline_notifier)
+		offline_notifier(m);
 	if (m->kmem_ptr != m->ptr) {
 		kmem_offline(m);
 		memcg_ptr_put(m->kmem_ptr, 1);
@@ -701,48 +700,6 @@ long memcg_nr_children(struct memcg *parent)
 	return n;
 }
 
-/* Shrink a counter's limit, reclaiming while that makes progress. */
-static int resize_limit(struct memcg *m, enum memcg_res res, long pages)
-{
-	int retries = RESIZE_RETRIES;
-
-	for (;;) {
-		int err = page_counter_set_limit(&m->res[res], pages);
-		long excess;
-
-		if (err != -EBUSY)
-			return err;
-		excess = page_counter_read(&m->res[res]) - pages;
-		/* As the kernel: swapping cannot bring memsw down. */
-		if (!reclaimer ||
-		    (reclaimer(m, excess, res != MEMCG_RES_MEMSW) == 0 &&
-		     --retries == 0))
-			return -EBUSY;
-	}
-}
-
-int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
-{
-	int err = 0;
-
-	if (memcg_is_root(m))
-		return -EINVAL;
-	pthread_mutex_lock(&limit_lock);
-	/* memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes. */
-	if (res == MEMCG_RES_MEMORY &&
-	    pages > page_counter_limit(&m->res[MEMCG_RES_MEMSW]))
-		err = -EINVAL;
-	if (res == MEMCG_RES_MEMSW &&
-	    pages < page_counter_limit(&m->res[MEMCG_RES_MEMORY]))
-		err = -EINVAL;
-	if (!err)
-		err = resize_limit(m, res, pages);
-	if (!err && res == MEMCG_RES_KMEM && m->kmem_ptr != m->ptr)
-		kmem_activate(m);
-	pthread_mutex_unlock(&limit_lock);
-	return err;
-}
-
 int memcg_set_soft_limit(struct memcg *m, long pages)
 {
 	atomic_store(&m->soft_limit, pages);
@@ -795,21 +752,6 @@ void memcg_reset_max_usage(struct memcg *m, enum memcg_res res)
 	page_counter_reset_watermark(&m->res[res]);
 }
 
-int memcg_force_empty(struct memcg *m)
-{
-	int retries = RESIZE_RETRIES;
-
-	if (memcg_is_root(m))
-		return -EINVAL;
-	/* As the kernel: reclaim what can be, succeed even if charges stay. */
-	while (reclaimer && retries &&
-	       page_counter_read(&m->res[MEMCG_RES_MEMORY]))
-		if (reclaimer(m, page_counter_read(&m->res[MEMCG_RES_MEMORY]),
-			      true) == 0)
-			retries--;
-	return 0;
-}
-
 long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res)
 {
 	long limit = max_pages;
@@ -823,25 +765,6 @@ long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res)
 	return limit;
 }
 
-static void render_flags(struct strbuf *sb, unsigned flags)
-{
-	static const struct { unsigned bit; const char *name; } names[] = {
-		{ MEMCG_ONLINE, "ONLINE" },
-		{ MEMCG_KMEM_ACTIVE, "KMEM_ACTIVE" },
-		{ MEMCG_KMEM_DEAD, "KMEM_DEAD" },
-	};
-	const char *sep = "";
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(flags & names[i].bit))
-			continue;
-		strbuf_addf(sb, "%s%s", sep, names[i].name);
-		sep = ",";
-	}
-	if (!*sep)
-		strbuf_add(sb, "-", 1);
-}
-
 /* Kernel memory still charged to a removed group: only kmem=pin keeps
  * any (under kmem=reparent it went to the parent). */
 static long dead_kmem(struct memcg *m)
@@ -850,56 +773,40 @@ static long dead_kmem(struct memcg *m)
 	       page_counter_read(&m->res[MEMCG_RES_KMEM]) : 0;
 }
 
-/* One row of memcgfs.dying, taken under dying_lock; its caches= column is
- * filled in after the lock is dropped, because the slab lock ranks above
- * dying_lock (a slab shrink can drop the last reference of a group). */
-struct dying_row {
-	uint64_t id;
-	struct strbuf head;
-	unsigned flags;
-};
-
-void memcg_render_dying(struct strbuf *sb)
+void memcg_dying_release(struct memcg_dying *rows, long n)
 {
-	struct dying_row *rows = NULL;
-	size_t n = 0, cap = 0;
+	for (long i = 0; i < n; i++)
+		free(rows[i].path);
+	free(rows);
+}
+
+long memcg_dying_snapshot(struct memcg_dying **out)
+{
+	VEC(struct memcg_dying) rows = VEC_INIT;
 	struct memcg *m;
+	long err = 0;
 
 	pthread_mutex_lock(&dying_lock);
 	cds_list_for_each_entry(m, &dying_list, dying_node) {
-		struct dying_row *r;
+		struct memcg_dying *r = VEC_PUSH(&rows);
 
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 8;
-			void *p = realloc(rows, ncap * sizeof(*rows));
-
-			if (!p) {
-				sb->oom = true;
-				break;
-			}
-			rows = p;
-			cap = ncap;
+		if (!r) {
+			err = -ENOMEM;
+			break;
 		}
-		r = &rows[n++];
 		r->id = m->id;
+		r->path = m->dead_path ? strdup(m->dead_path) : NULL;
+		r->refs = atomic_load(&m->refcnt);
 		r->flags = atomic_load(&m->flags);
-		strbuf_init(&r->head);
-		strbuf_addf(&r->head, "%llu %s refs=%ld kmem=%llu pages=%ld ",
-			    (unsigned long long)m->id,
-			    m->dead_path ? m->dead_path : "?",
-			    atomic_load(&m->refcnt),
-			    (unsigned long long)dead_kmem(m) * config.page_size,
-			    memcg_stat_local(m, MEMCG_CACHE) +
-				    memcg_stat_local(m, MEMCG_RSS) + dead_kmem(m));
+		r->kmem_pages = dead_kmem(m);
+		r->pages = memcg_stat_local(m, MEMCG_CACHE) +
+			   memcg_stat_local(m, MEMCG_RSS) + r->kmem_pages;
 	}
 	pthread_mutex_unlock(&dying_lock);
-
-	for (size_t i = 0; i < n; i++) {
-		strbuf_add(sb, rows[i].head.buf, rows[i].head.len);
-		strbuf_addf(sb, "caches=%ld state=", slab_dead_copies_of(rows[i].id));
-		render_flags(sb, rows[i].flags);
-		strbuf_add(sb, "\n", 1);
-		strbuf_release(&rows[i].head);
+	if (err) {
+		memcg_dying_release(rows.v, (long)rows.nr);
+		return err;
 	}
-	free(rows);
+	*out = rows.v;
+	return (long)rows.nr;
 }

@@ -19,7 +19,7 @@
 
 #include "counter.h"
 #include "lru.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 enum memcg_res {
 	MEMCG_RES_MEMORY,
@@ -146,19 +146,21 @@ struct memcg {
  * becomes empty (no tasks, no children).  It must not call the engine. */
 typedef void (*memcg_release_fn)(const char *path);
 
-/* Reclaims up to nr pages from m's subtree, sending anon to swap only if
- * may_swap; returns pages freed.  Installed by the LRU layer; without one
- * nothing is reclaimable. */
-typedef long (*memcg_reclaim_fn)(struct memcg *m, long nr, bool may_swap);
+/* Called when group m goes offline (removed), after the tree lock is
+ * dropped: the slab layer kills m's caches. */
+typedef void (*memcg_offline_fn)(struct memcg *m);
 
-int memcg_engine_init(const struct memcg_config *cfg);
-void memcg_engine_exit(void);
+/* The group tree's part of engine_init()/engine_exit() (engine.h):
+ * configure first, then the tree. */
+void memcg_configure(const struct memcg_config *cfg);
+int memcg_tree_init(void);
+void memcg_tree_exit(void);
 const struct memcg_config *memcg_config(void);
 struct memcg *memcg_root(void);
 /* The "unlimited" page count: the largest below 2^63 bytes. */
 long memcg_max_pages(void);
 void memcg_set_release_hook(memcg_release_fn fn);
-void memcg_set_reclaimer(memcg_reclaim_fn fn);
+void memcg_set_offline_notifier(memcg_offline_fn fn);
 
 void memcg_tree_lock(void);
 void memcg_tree_unlock(void);
@@ -203,8 +205,7 @@ long memcg_nr_children(struct memcg *parent);
 void memcg_path(struct memcg *m, struct strbuf *sb);
 
 /* Settings.  Each returns 0 or a negative errno and changes nothing on
- * error. */
-int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages);
+ * error.  Limits, which reclaim, are set in reclaim.h. */
 int memcg_set_soft_limit(struct memcg *m, long pages);
 int memcg_set_swappiness(struct memcg *m, uint64_t val);
 int memcg_set_move_charge(struct memcg *m, uint64_t val);
@@ -213,7 +214,6 @@ int memcg_set_use_hierarchy(struct memcg *m, uint64_t val);
 void memcg_set_flag_setting(atomic_int *setting, uint64_t val);
 void memcg_reset_failcnt(struct memcg *m, enum memcg_res res);
 void memcg_reset_max_usage(struct memcg *m, enum memcg_res res);
-int memcg_force_empty(struct memcg *m);
 
 /* The tightest limit on the path from m to the root, in pages. */
 long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res);
@@ -243,8 +243,33 @@ int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
  * a KMEM_DEAD group drops the group's kmem reference (frees it). */
 void memcg_kmem_uncharged(struct memcg *m);
 
-/* Render memcgfs.dying: one line per removed group that still exists. */
-void memcg_render_dying(struct strbuf *sb);
+/* A kmem limit was set on m: under kmem=pin its kernel memory now pins
+ * it once removed (a reference that the last kmem uncharge drops). */
+void memcg_kmem_activate(struct memcg *m);
+
+/* m's local value of a statistic (never negative: a racing uncharge may
+ * be seen before its charge). */
+static inline long memcg_stat_local(struct memcg *m, enum memcg_stat_item item)
+{
+	long v = atomic_load_explicit(&m->stat[item], memory_order_relaxed);
+
+	return v < 0 ? 0 : v;
+}
+
+/* One removed group that still exists, as memcgfs.dying shows it. */
+struct memcg_dying {
+	uint64_t id;
+	char *path;		/* the path it had; NULL if unknown */
+	long refs;
+	long kmem_pages;	/* kernel memory still charged (kmem=pin) */
+	long pages;		/* cache + rss + kmem_pages */
+	unsigned flags;
+};
+
+/* Every removed group that still exists, in removal order: a malloc'ed
+ * array in *out and its length, or -ENOMEM.  memcg_dying_release frees. */
+long memcg_dying_snapshot(struct memcg_dying **out);
+void memcg_dying_release(struct memcg_dying *rows, long n);
 
 /* For the task layer: run the release check on m (under the tree lock). */
 void memcg_check_release(struct memcg *m);

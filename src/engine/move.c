@@ -14,6 +14,7 @@
 #include "page.h"
 #include "pagecache.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define MOVE_BATCH 1024
@@ -188,7 +189,7 @@ static int precharge(struct move *mv)
 				   (res == MEMCG_RES_MEMSW ? mv->memsw : mv->mem) -
 				   page_counter_limit(fail);
 		rc.may_swap = res == MEMCG_RES_MEMORY;
-		if (!over || lru_reclaim(over, &rc) == 0)
+		if (!over || memcg_reclaim(over, &rc) == 0)
 			break;
 	}
 	return -ENOMEM;

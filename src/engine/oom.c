@@ -3,9 +3,7 @@
 
 #include <errno.h>
 
-#include "anon.h"
 #include "rcu.h"
-#include "realpage.h"
 #include "task.h"
 
 static void (*kill_hook)(pid_t tgid);
@@ -26,7 +24,7 @@ static int consider_group(struct memcg *m, void *arg)
 	struct task *t;
 
 	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
-		long score = anon_task_pages(t);
+		long score = task_oom_score(t);
 
 		if (score > vs->best_score) {
 			vs->best = t;
@@ -77,11 +75,7 @@ int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
 	atomic_store(&victim->oom_victim, true);
 	if (memcg_config()->oom_mode == MEMCG_OOM_KILL && kill_hook)
 		kill_hook(victim->tgid);
-	anon_free(victim, -1);
-	/* Its host pages too, unless its own update is charging: that one
-	 * forgets them when the charge returns. */
-	if (victim != self)
-		realpage_forget(victim);
+	task_oom_free(victim);
 	count_kill(victim);
 	task_put(victim);
 	return victim == self ? -ENOMEM : 0;

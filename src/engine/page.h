@@ -42,6 +42,7 @@ enum page_kind {
 	PAGE_ANON,
 	PAGE_FILE,
 	PAGE_SLAB,
+	PAGE_NR_KINDS,
 };
 
 struct page_frame {

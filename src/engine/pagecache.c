@@ -9,6 +9,7 @@
 #include "memcg.h"
 #include "page.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define ADD_BATCH 256

@@ -34,6 +34,7 @@
 #include "memcg.h"
 #include "page.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #include <urcu/rculfhash.h>
@@ -57,6 +58,7 @@ struct real_set {
 	pthread_mutex_t lock;
 	struct real_ref *refs;
 	long nr;
+	bool updated;		/* not the process's first update */
 };
 
 struct real_block {
@@ -64,6 +66,8 @@ struct real_block {
 };
 
 static pthread_mutex_t update_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The task this thread is updating (its set lock held). */
+static __thread struct task *updating;
 static pthread_mutex_t real_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cds_lfht *pages;
 static atomic_long nr_pages;
@@ -283,7 +287,7 @@ static struct real_page *page_new(const struct real_seen *s, uint32_t idx)
 /* A page t maps now and did not before: the page it stands for, or NULL
  * with an error in *err. */
 static struct real_page *map_new(struct task *t, struct memcg *m, bool in_root,
-				 const struct real_seen *s, int *err)
+				 bool first, const struct real_seen *s, int *err)
 {
 	bool anon = s->flags & REAL_ANON;
 	struct real_page *p;
@@ -294,8 +298,13 @@ static struct real_page *map_new(struct task *t, struct memcg *m, bool in_root,
 	memcg_rcu_read_lock();
 	p = lookup(s->pfn);
 	memcg_rcu_read_unlock();
-	if (p && p->anon != anon && !p->mappers) {
-		page_drop(p);	/* the host reused the frame */
+	/* An uncharged page no member maps is the same page only for a
+	 * process's first look (a child's copy of what its parent had);
+	 * otherwise, as any page of another kind, the host reused the
+	 * frame. */
+	if (p && !p->mappers &&
+	    (p->anon != anon || (!p->idx && !first))) {
+		page_drop(p);
 		p = NULL;
 	}
 	if (p) {
@@ -398,7 +407,8 @@ static int merge(struct task *t, struct real_set *set,
 			/* After a refused charge, new pages wait for the
 			 * next update: no fault past the first one. */
 			if (!err)
-				p = map_new(t, m, in_root, &seen[j], &e);
+				p = map_new(t, m, in_root, !set->updated,
+					    &seen[j], &e);
 			if (p)
 				next[n++] = (struct real_ref){ seen[j].pfn, p,
 							       seen[j].flags };
@@ -413,6 +423,7 @@ static int merge(struct task *t, struct real_set *set,
 	free(old);
 	set->refs = next;
 	set->nr = n;
+	set->updated = true;
 	memcg_put(m);
 	return err;
 }
@@ -433,7 +444,9 @@ int realpage_update(struct task *t, const struct real_seen *seen, long nr)
 		forget_locked(t, set);
 		err = -ESRCH;
 	} else {
+		updating = t;
 		err = merge(t, set, seen, nr);
+		updating = NULL;
 		/* Its own charge chose it as the OOM victim. */
 		if (atomic_load(&t->oom_victim))
 			forget_locked(t, set);
@@ -452,6 +465,19 @@ void realpage_forget(struct task *t)
 	pthread_mutex_lock(&set->lock);
 	forget_locked(t, set);
 	pthread_mutex_unlock(&set->lock);
+}
+
+void realpage_oom_free(struct task *t)
+{
+	/* Its own update is charging: it forgets them when the charge
+	 * returns (it sees oom_victim). */
+	if (t != updating)
+		realpage_forget(t);
+}
+
+long realpage_task_anon(struct task *t)
+{
+	return atomic_load(&t->nr_real_anon);
 }
 
 void realpage_task_free(struct task *t)

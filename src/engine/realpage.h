@@ -53,6 +53,12 @@ int realpage_update(struct task *t, const struct real_seen *seen, long nr);
 /* t maps nothing any more (exit, OOM kill, no longer tracked). */
 void realpage_forget(struct task *t);
 
+/* The OOM victim t's pages go (as realpage_forget, but safe to call from
+ * inside t's own update), and its OOM score's share: charged anon pages
+ * it maps. */
+void realpage_oom_free(struct task *t);
+long realpage_task_anon(struct task *t);
+
 /* Free t's set at the task's end (its pages were forgotten before). */
 void realpage_task_free(struct task *t);
 

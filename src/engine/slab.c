@@ -18,6 +18,7 @@
 #include "memcg.h"
 #include "page.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define NAME_LEN 64
@@ -114,8 +115,10 @@ int slab_init(void)
 {
 	for (size_t i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++)
 		if (predefined[i].size <= memcg_config()->page_size &&
-		    !cache_new(predefined[i].name, predefined[i].size))
+		    !cache_new(predefined[i].name, predefined[i].size)) {
+			slab_exit();
 			return -ENOMEM;
+		}
 	return 0;
 }
 

@@ -32,15 +32,6 @@ static const struct {
 	[MEMCG_UNEVICTABLE]		= { "unevictable", true },
 };
 
-long memcg_stat_local(struct memcg *m, enum memcg_stat_item item)
-{
-	long v = atomic_load_explicit(&m->stat[item], memory_order_relaxed);
-
-	/* A racing uncharge may be seen before its charge: never print a
-	 * negative count. */
-	return v < 0 ? 0 : v;
-}
-
 /* Under RCU. */
 static long subtree_sum(struct memcg *m, enum memcg_stat_item item)
 {

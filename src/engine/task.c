@@ -4,13 +4,34 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "anon.h"
 #include "memcg.h"
-#include "pagecache.h"
 #include "rcu.h"
 #include "realpage.h"
 
 static struct cds_lfht *task_table;
+static struct task_pages_ops kind_ops[PAGE_NR_KINDS];
+
+void task_register_pages(enum page_kind kind, const struct task_pages_ops *ops)
+{
+	kind_ops[kind] = *ops;
+}
+
+long task_oom_score(struct task *t)
+{
+	long score = 0;
+
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].oom_pages)
+			score += kind_ops[k].oom_pages(t);
+	return score;
+}
+
+void task_oom_free(struct task *t)
+{
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].oom_free)
+			kind_ops[k].oom_free(t);
+}
 
 static unsigned long hash_tid(pid_t tid)
 {
@@ -162,8 +183,9 @@ static void task_release(struct task *t)
 	pthread_mutex_lock(&t->lock);
 	atomic_store(&t->exited, true);
 	pthread_mutex_unlock(&t->lock);
-	anon_free(t, -1);
-	pagecache_unmap_task(t);
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].exit)
+			kind_ops[k].exit(t);
 	task_put(t);	/* the table's */
 }
 

@@ -18,6 +18,8 @@
 #include <urcu/rculfhash.h>
 #include <urcu/urcu-memb.h>
 
+#include "page.h"
+
 struct memcg;
 struct real_set;
 
@@ -43,6 +45,20 @@ struct task {
 	_Atomic(struct real_set *) real; /* host pages it maps (realpage.c) */
 	atomic_long nr_real_anon;	/* charged anon among them */
 };
+
+/* What a page kind does with a task's pages: exit frees or drops them as
+ * the task goes; oom_pages counts what killing the task would free (its
+ * OOM score) and oom_free frees that at once, for the victim. */
+struct task_pages_ops {
+	void (*exit)(struct task *t);
+	long (*oom_pages)(struct task *t);
+	void (*oom_free)(struct task *t);
+};
+
+/* engine_init registers each kind's operations; exit runs in kind order. */
+void task_register_pages(enum page_kind kind, const struct task_pages_ops *ops);
+long task_oom_score(struct task *t);
+void task_oom_free(struct task *t);
 
 int task_table_init(void);
 /* Forget every task and free the table (quiescent engine only). */

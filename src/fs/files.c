@@ -9,14 +9,16 @@
 #include <syslog.h>
 
 #include "engine/oom.h"
+#include "engine/reclaim.h"
 #include "engine/stat.h"
 #include "engine/task.h"
-#include "engine/workload.h"
-#include "fs/parse.h"
+#include "workload/workload.h"
+#include "lib/parse.h"
 #include "host/pagetrack.h"
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
+#include "render.h"
 
 static long page_bytes(void)
 {
@@ -186,7 +188,7 @@ static int read_slabinfo(struct memcg *m, const struct ctl_file *f,
 static int read_dying(struct memcg *m, const struct ctl_file *f,
 		      struct strbuf *sb)
 {
-	memcg_render_dying(sb);
+	render_dying(sb);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "engine/memcg.h"
-#include "engine/strbuf.h"
+#include "lib/strbuf.h"
 
 /* Who is writing (from the FUSE request). */
 struct ctl_ctx {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs/parse.h"
+#include "lib/parse.h"
 #include "host/proc.h"
 
 struct raw_options {

@@ -507,9 +507,9 @@ static long sample_all(bool force)
 	pidwatch_sync();	/* exits first: a gone pid is not sampled */
 	oomstop_resume();
 	refresh_samples();
+	check_unmapped();	/* first: a freed frame may be reused */
 	for (long i = 0; i < nr_samples; i++)
 		pages += sample_one(&samples[i], force);
-	check_unmapped();
 	return pages;
 }
 

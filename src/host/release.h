@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "engine/strbuf.h"
+#include "lib/strbuf.h"
 
 #define RELEASE_AGENT_MAX 4095
 

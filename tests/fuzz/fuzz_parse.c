@@ -1,4 +1,4 @@
-/* Fuzz harness for the control-file parsers (src/fs/parse.c, SPEC §3).
+/* Fuzz harness for the control-file parsers (src/lib/parse.c, SPEC §3).
  *
  * Every input goes to every parser as the bytes of one write(): copied into
  * a malloc()ed buffer of exactly the input's size, so AddressSanitizer
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs/parse.h"
+#include "lib/parse.h"
 
 /* Page geometries the daemon runs with: page_counter_max_pages() caps a
  * limit at LONG_MAX / page_size.  The small cap makes parse_amount()'s

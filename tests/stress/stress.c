@@ -15,7 +15,8 @@
 
 #include "engine/anon.h"
 #include "engine/check.h"
-#include "engine/lru.h"
+#include "engine/engine.h"
+#include "engine/reclaim.h"
 #include "engine/memcg.h"
 #include "engine/move.h"
 #include "engine/pagecache.h"
@@ -23,6 +24,7 @@
 #include "engine/slab.h"
 #include "engine/stat.h"
 #include "engine/task.h"
+#include "fs/render.h"
 
 #define WORKERS 4
 #define TASKS 16
@@ -228,7 +230,7 @@ static void *reader(void *arg)
 		strbuf_init(&sb);
 		stat_render_memory_stat(g, &sb);
 		stat_render_numa_stat(g, &sb);
-		memcg_render_dying(&sb);
+		render_dying(&sb);
 		strbuf_release(&sb);
 		memcg_put(g);
 	}
@@ -267,11 +269,10 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 	char what[128];
 	int failed = 0;
 
-	if (memcg_engine_init(&cfg) || task_table_init() || pagecache_init()) {
+	if (engine_init(&cfg)) {
 		printf("Bail out! engine init failed\n");
 		exit(1);
 	}
-	lru_install_reclaimer();
 	atomic_store(&stop, false);
 	atomic_store(&ops, 0);
 	for (long i = 0; i < WORKERS; i++)
@@ -334,14 +335,12 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld\n",
 				    mem, memsw, kmem, memcg_swap_used(),
 				    memcg_nr_children(root));
-		memcg_render_dying(&why);
+		render_dying(&why);
 		snprintf(what, sizeof(what), "%s: all counters are zero, nothing dying", name);
 		failed += report(first + 2, what, &why, why.len != 0);
 	}
 	strbuf_release(&why);
-	task_table_exit();
-	pagecache_exit();
-	memcg_engine_exit();
+	engine_exit();
 	return failed;
 }
 

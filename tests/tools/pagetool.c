@@ -9,6 +9,7 @@
  *   shm N          attach an N-page SysV shared memory segment, write it
  *   mlock N        map N anonymous pages and mlock them
  *   read PATH      read(2) PATH through a small buffer (cache, no mapping)
+ *   evict PATH     write PATH back and drop its cached pages
  *   fork           fork a child that shares every mapping and waits
  *   child anon N   the child maps and writes N anonymous pages of its own
  *   child write    the child writes every page of the first mapping (COW)
@@ -125,6 +126,19 @@ static int do_read(const char *path)
 	return r < 0 ? -1 : 0;
 }
 
+static int do_evict(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fdatasync(fd) < 0 ? -1 :
+	    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ? -1 : 0;
+	close(fd);
+	return r;
+}
+
 static int do_free(void)
 {
 	struct mapping *m;
@@ -213,6 +227,8 @@ static int run(char *line)
 		return do_file(path, n);
 	if (sscanf(line, "read %4095s", path) == 1)
 		return do_read(path);
+	if (sscanf(line, "evict %4095s", path) == 1)
+		return do_evict(path);
 	if (!strncmp(line, "child ", 6))
 		return to_the_child(line + 6);
 	if (!strcmp(line, "fork\n"))

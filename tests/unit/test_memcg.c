@@ -9,8 +9,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "engine/engine.h"
 #include "engine/memcg.h"
+#include "engine/pagecache.h"
+#include "engine/reclaim.h"
 #include "engine/task.h"
+#include "fs/render.h"
 
 #define MAXP (9223372036854771712L / 4096)
 
@@ -33,7 +37,7 @@ static int setup(void **state)
 	(void)state;
 	nr_released = 0;
 	memset(released, 0, sizeof(released));
-	if (memcg_engine_init(&cfg) || task_table_init())
+	if (engine_init(&cfg))
 		return -1;
 	memcg_set_release_hook(record_release);
 	return 0;
@@ -43,9 +47,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	memcg_set_release_hook(NULL);
-	memcg_set_reclaimer(NULL);
-	task_table_exit();
-	memcg_engine_exit();
+	engine_exit();
 	return 0;
 }
 
@@ -193,28 +195,23 @@ static void test_limits(void **state)
 	page_counter_uncharge(&b->res[MEMCG_RES_MEMORY], 20);
 }
 
-static long fake_reclaim_calls;
-
-/* Frees one page per call from the group's own memory counter. */
-static long fake_reclaim(struct memcg *m, long nr, bool may_swap)
-{
-	fake_reclaim_calls++;
-	if (page_counter_read(&m->res[MEMCG_RES_MEMORY]) == 0)
-		return 0;
-	page_counter_uncharge(&m->res[MEMCG_RES_MEMORY], 1);
-	return 1;
-}
-
+/* Shrinking a limit reclaims real pages: five clean page-cache pages of a
+ * task in a, of which three must go. */
 static void test_limit_shrink_reclaims(void **state)
 {
 	struct memcg *a = mk(memcg_root(), "a");
+	struct task *t;
 
 	(void)state;
-	memcg_set_reclaimer(fake_reclaim);
-	page_counter_charge(&a->res[MEMCG_RES_MEMORY], 5);
+	assert_int_equal(task_move(400, 400, a), 0);
+	t = task_get_or_create(400, 400);
+	assert_non_null(t);
+	assert_int_equal(pagecache_read(t, "f", 5, false), 0);
+	task_put(t);
+	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 5);
 	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 2), 0);
 	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 2);
-	assert_true(fake_reclaim_calls >= 3);
+	assert_true(memcg_stat_local(a, MEMCG_PGPGOUT) >= 3);
 	assert_int_equal(memcg_force_empty(a), 0);
 	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 0);
 }
@@ -291,7 +288,7 @@ static void test_dying_while_referenced(void **state)
 	assert_int_equal(memcg_remove(a), 0);
 	assert_false(memcg_online(a));
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	snprintf(expect, sizeof(expect),
 		 "%llu /a refs=1 kmem=0 pages=0 caches=0 state=-\n",
 		 (unsigned long long)a->id);
@@ -299,7 +296,7 @@ static void test_dying_while_referenced(void **state)
 	strbuf_release(&sb);
 	memcg_put(a);
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_int_equal(sb.len, 0);
 	strbuf_release(&sb);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fs/parse.h"
+#include "lib/parse.h"
 
 #define MAXP4K 2251799813685247L	/* (2^63 - 1) / 4096 */
 

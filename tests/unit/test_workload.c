@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "engine/anon.h"
-#include "engine/workload.h"
+#include "workload/workload.h"
 
 #define DEAD_PID 999999
 
