@@ -80,9 +80,9 @@ struct memcg *realpage_memcg(uint64_t pfn);
  * host keeps it).  1 if it went, else 0. */
 long realpage_reclaim(uint32_t idx);
 
-/* Pages t maps that it alone charged or that its group owns: for charge
- * moving.  Calls fn on each page of t's set owned by from, with its frame
- * and whether t is its only member mapper, under t's set lock. */
+/* For charge moving: fn on the frame of each charged page t maps, with
+ * whether t is the only member that maps it, under t's set lock (no page
+ * of the set is unmapped or freed meanwhile). */
 void realpage_for_each(struct task *t,
 		       void (*fn)(uint32_t idx, bool only_mapper, void *arg),
 		       void *arg);
