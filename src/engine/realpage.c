@@ -45,6 +45,7 @@ struct real_page {
 	uint32_t idx;		/* its frame; 0 if it is not charged */
 	uint32_t mappers;	/* member processes mapping it, real_lock */
 	bool anon;
+	struct cds_list_head unmapped;	/* on unmapped_pages while !mappers */
 	struct rcu_head rcu;
 };
 
@@ -71,6 +72,8 @@ static __thread struct task *updating;
 static pthread_mutex_t real_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cds_lfht *pages;
 static atomic_long nr_pages;
+/* The pages no member maps, for the host's checks: real_lock. */
+static CDS_LIST_HEAD(unmapped_pages);
 
 /* The frame pool, under real_lock. */
 static char pool_owner;		/* the blocks' owner: this file */
@@ -112,6 +115,7 @@ void realpage_exit(void)
 	memcg_rcu_read_unlock();
 	cds_lfht_destroy(pages, NULL);
 	pages = NULL;
+	CDS_INIT_LIST_HEAD(&unmapped_pages);
 	for (uint32_t i = 0; i < nr_blocks; i++)
 		free(blocks[i]);
 	free(blocks);
@@ -206,6 +210,8 @@ static void page_drop(struct real_page *p)
 		page_remove(p->idx);
 		frame_put(p->idx);
 	}
+	if (!p->mappers)
+		cds_list_del(&p->unmapped);
 	memcg_rcu_read_lock();
 	cds_lfht_del(pages, &p->node);
 	memcg_rcu_read_unlock();
@@ -253,10 +259,11 @@ static void unmap_ref(struct task *t, const struct real_ref *r)
 	pthread_mutex_lock(&real_lock);
 	if (p->idx && p->anon)
 		atomic_fetch_sub(&t->nr_real_anon, 1);
-	if (--p->mappers == 0 && p->idx) {
-		if (p->anon)
+	if (--p->mappers == 0) {
+		cds_list_add_tail(&p->unmapped, &unmapped_pages);
+		if (p->idx && p->anon)
 			page_drop(p);	/* anon freed: uncharged at once */
-		else
+		else if (p->idx)
 			page_relabel(p, page_state(r->flags, false));
 	}
 	pthread_mutex_unlock(&real_lock);
@@ -308,7 +315,8 @@ static struct real_page *map_new(struct task *t, struct memcg *m, bool in_root,
 		p = NULL;
 	}
 	if (p) {
-		p->mappers++;
+		if (!p->mappers++)
+			cds_list_del(&p->unmapped);
 		if (p->idx)
 			page_relabel(p, page_state(s->flags, true));
 		if (p->idx && p->anon)
@@ -351,7 +359,7 @@ static struct real_page *map_new(struct task *t, struct memcg *m, bool in_root,
 /* A page t mapped before and maps still, seen with new flags. */
 static void map_again(const struct real_ref *r, const struct real_seen *s)
 {
-	if (!r->page->idx || r->flags == s->flags)
+	if (!r->page->idx || (s->flags & REAL_KNOWN) || r->flags == s->flags)
 		return;
 	pthread_mutex_lock(&real_lock);
 	page_relabel(r->page, page_state(s->flags, true));
@@ -417,7 +425,7 @@ static int merge(struct task *t, struct real_set *set,
 		} else {
 			map_again(&old[i], &seen[j]);
 			next[n] = old[i++];
-			next[n++].flags = seen[j++].flags;
+			next[n++].flags = seen[j++].flags & ~REAL_KNOWN;
 		}
 	}
 	free(old);
@@ -454,6 +462,28 @@ int realpage_update(struct task *t, const struct real_seen *seen, long nr)
 	pthread_mutex_unlock(&set->lock);
 	pthread_mutex_unlock(&update_lock);
 	return err;
+}
+
+long realpage_fill_known(struct task *t, struct real_seen *seen, long nr)
+{
+	struct real_set *set = atomic_load(&t->real);
+	long i = 0, j = 0, known = 0;
+
+	if (!set)
+		return 0;
+	pthread_mutex_lock(&set->lock);
+	while (i < set->nr && j < nr) {
+		if (set->refs[i].pfn < seen[j].pfn) {
+			i++;
+		} else if (seen[j].pfn < set->refs[i].pfn) {
+			j++;
+		} else {
+			seen[j++].flags = set->refs[i++].flags | REAL_KNOWN;
+			known++;
+		}
+	}
+	pthread_mutex_unlock(&set->lock);
+	return known;
 }
 
 void realpage_forget(struct task *t)
@@ -494,18 +524,12 @@ void realpage_task_free(struct task *t)
 
 long realpage_unmapped(struct real_seen **out)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
+	struct real_page *p;
 	long n = 0, cap = 0;
 	struct real_seen *v = NULL;
 
 	pthread_mutex_lock(&real_lock);
-	memcg_rcu_read_lock();
-	cds_lfht_for_each(pages, &iter, node) {
-		struct real_page *p = caa_container_of(node, struct real_page, node);
-
-		if (p->mappers)
-			continue;
+	cds_list_for_each_entry(p, &unmapped_pages, unmapped) {
 		if (n == cap) {
 			long c = cap ? 2 * cap : 256;
 			struct real_seen *nv = realloc(v, (size_t)c * sizeof(*nv));
@@ -520,7 +544,6 @@ long realpage_unmapped(struct real_seen **out)
 		v[n++] = (struct real_seen){ p->pfn,
 			(p->anon ? REAL_ANON : 0) | (p->idx ? 0 : REAL_FOREIGN) };
 	}
-	memcg_rcu_read_unlock();
 	pthread_mutex_unlock(&real_lock);
 	if (n < 0) {
 		free(v);

@@ -34,6 +34,7 @@ struct task;
 #define REAL_ACTIVE	0x08u	/* on the host's active list */
 #define REAL_SHARED	0x10u	/* mapped more than once on the host */
 #define REAL_FOREIGN	0x20u	/* realpage_unmapped: a page not charged */
+#define REAL_KNOWN	0x40u	/* realpage_fill_known: in the set already */
 
 struct real_seen {
 	uint64_t pfn;
@@ -49,6 +50,12 @@ void realpage_exit(void);
  * and is tried again at the next update.  0, or -ENOMEM if a charge was
  * refused, -ESRCH if t has exited. */
 int realpage_update(struct task *t, const struct real_seen *seen, long nr);
+
+/* For each page of seen[0..nr) (sorted by pfn) that t mapped at its last
+ * update, the flags it had then, with REAL_KNOWN: a page a process keeps
+ * mapping stays the same page, so the host need not read its flags again.
+ * Returns how many were known. */
+long realpage_fill_known(struct task *t, struct real_seen *seen, long nr);
 
 /* t maps nothing any more (exit, OOM kill, no longer tracked). */
 void realpage_forget(struct task *t);

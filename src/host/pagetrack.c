@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@
 /* Frames this close share one read of the flag files. */
 #define RUN_GAP 512
 #define PAGEMAP_CHUNK 4096
+/* Every so many scans of a process, the flags of all its pages are read. */
+#define FULL_EVERY 16
 
 struct counters {
 	unsigned long long minflt, majflt, size, resident, shared, locked;
@@ -59,12 +62,13 @@ struct sample {
 	int stat_fd, statm_fd, status_fd;	/* its /proc/PID/stat, statm, status */
 	struct counters seen;	/* at its last scan */
 	bool scanned;
+	unsigned scans;
 };
 
 /* What one scan gathers; reused from scan to scan. */
 struct scan {
-	struct real_seen *v;
-	long nr, cap;
+	struct real_seen *v, *tmp;	/* tmp: for sorting */
+	long nr, cap, tmp_cap;
 	uint64_t *flags, *count;	/* for the current run */
 	long run_cap;
 	char *maps;
@@ -202,6 +206,52 @@ static int by_pfn(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+#define RADIX_BITS 11
+
+/* Sort sc->v by frame: least significant digit first, RADIX_BITS at a
+ * time, through sc->tmp (a million pages sort in a few ms, qsort takes
+ * tens).  Falls back to qsort when out of memory. */
+static void radix_sort(struct scan *sc)
+{
+	uint64_t max = 0;
+	struct real_seen *src = sc->v, *dst;
+
+	if (grow((void **)&sc->tmp, &sc->tmp_cap, sc->nr, sizeof(*sc->tmp))) {
+		qsort(sc->v, (size_t)sc->nr, sizeof(*sc->v), by_pfn);
+		return;
+	}
+	dst = sc->tmp;
+	for (long i = 0; i < sc->nr; i++)
+		if (src[i].pfn > max)
+			max = src[i].pfn;
+	for (int shift = 0; max >> shift; shift += RADIX_BITS) {
+		long count[1 << RADIX_BITS] = { 0 }, pos = 0;
+		struct real_seen *t;
+
+		for (long i = 0; i < sc->nr; i++)
+			count[src[i].pfn >> shift & ((1 << RADIX_BITS) - 1)]++;
+		for (int d = 0; d < 1 << RADIX_BITS; d++) {
+			long c = count[d];
+
+			count[d] = pos;
+			pos += c;
+		}
+		for (long i = 0; i < sc->nr; i++)
+			dst[count[src[i].pfn >> shift & ((1 << RADIX_BITS) - 1)]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != sc->v) {	/* an odd number of passes: swap the buffers */
+		sc->tmp = sc->v;
+		sc->v = src;
+		long c = sc->cap;
+
+		sc->cap = sc->tmp_cap;
+		sc->tmp_cap = c;
+	}
+}
+
 /* Sort sc->v by frame and drop repeats (a page mapped twice). */
 static void sort_unique(struct scan *sc)
 {
@@ -211,7 +261,7 @@ static void sort_unique(struct scan *sc)
 	for (long i = 1; i < sc->nr && sorted; i++)
 		sorted = sc->v[i - 1].pfn <= sc->v[i].pfn;
 	if (!sorted)
-		qsort(sc->v, (size_t)sc->nr, sizeof(*sc->v), by_pfn);
+		radix_sort(sc);
 	for (long i = 0; i < sc->nr; i++)
 		if (!k || sc->v[k - 1].pfn != sc->v[i].pfn)
 			sc->v[k++] = sc->v[i];
@@ -269,7 +319,7 @@ static uint32_t real_flags(uint64_t f, uint64_t count)
 }
 
 /* Fill in each page's flags from the host's, dropping pages the
- * controller does not charge. */
+ * controller does not charge; pages flagged REAL_KNOWN keep theirs. */
 static int classify(struct scan *sc)
 {
 	long k = 0;
@@ -279,7 +329,12 @@ static int classify(struct scan *sc)
 		long j = i;
 		int err;
 
-		while (j + 1 < sc->nr && sc->v[j + 1].pfn - first < RUN_GAP)
+		if (sc->v[i].flags & REAL_KNOWN) {
+			sc->v[k++] = sc->v[i++];
+			continue;
+		}
+		while (j + 1 < sc->nr && !(sc->v[j + 1].flags & REAL_KNOWN) &&
+		       sc->v[j + 1].pfn - first < RUN_GAP)
 			j++;
 		err = read_run(sc, first, sc->v[j].pfn, true);
 		if (err)
@@ -297,9 +352,11 @@ static int classify(struct scan *sc)
 	return 0;
 }
 
-/* Every page process pid maps now, classified, into sc. */
-static int scan_process(struct scan *sc, pid_t pid)
+/* Every page process t maps now, classified, into sc; with known, the
+ * pages it mapped before keep the flags they had. */
+static int scan_process(struct scan *sc, struct task *t, bool known)
 {
+	pid_t pid = t->tgid;
 	long page = sysconf(_SC_PAGESIZE);
 	int pm_fd, err;
 
@@ -323,12 +380,15 @@ static int scan_process(struct scan *sc, pid_t pid)
 	if (err)
 		return err;
 	sort_unique(sc);
+	if (known)
+		realpage_fill_known(t, sc->v, sc->nr);
 	return classify(sc);
 }
 
 static void scan_free(struct scan *sc)
 {
 	free(sc->v);
+	free(sc->tmp);
 	free(sc->flags);
 	free(sc->count);
 	free(sc->maps);
@@ -336,9 +396,9 @@ static void scan_free(struct scan *sc)
 }
 
 /* Scan t and hand the engine what it maps: realpage_update's result. */
-static int track(struct scan *sc, struct task *t)
+static int track(struct scan *sc, struct task *t, bool known)
 {
-	int err = scan_process(sc, t->tgid);
+	int err = scan_process(sc, t, known);
 
 	if (err == -ESRCH) {
 		realpage_forget(t);
@@ -448,7 +508,10 @@ static long sample_one(struct sample *s, bool force)
 		return 0;
 	if (!force && s->scanned && !memcmp(&c, &s->seen, sizeof(c)))
 		return 0;
-	switch (track(&sampler_scan, s->t)) {
+	/* A change of VmLck is mlock or munlock of pages it had: then their
+	 * flags are read again, as every FULL_EVERY scans (active lists). */
+	switch (track(&sampler_scan, s->t, c.locked == s->seen.locked &&
+		      ++s->scans % FULL_EVERY)) {
 	case 0:
 		s->seen = c;
 		s->scanned = true;
@@ -515,7 +578,11 @@ static long sample_all(bool force)
 
 static void tick(void *arg)
 {
+	static bool named;
+
 	(void)arg;
+	if (!named)	/* its CPU time, apart: /proc/PID/task/TID/comm */
+		named = !pthread_setname_np(pthread_self(), "pagetrack");
 	sample_all(false);
 }
 
@@ -569,7 +636,7 @@ void pagetrack_before_move(pid_t tgid)
 	t = pidwatch_track(tgid, tgid, &err);
 	if (!t)
 		return;
-	track(&sc, t);
+	track(&sc, t, true);
 	scan_free(&sc);
 	task_put(t);
 }
