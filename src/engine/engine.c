@@ -28,11 +28,6 @@ static long shrink_slab(struct memcg *scope)
 	return slab_shrink(NULL, scope);
 }
 
-static void free_anon(struct task *t)
-{
-	anon_free(t, -1);
-}
-
 /* Real pages (realpage.c) are anon and file pages too, flagged PG_REAL:
  * the anon and file operations hand them on. */
 static long reclaim_anon(uint32_t idx)
@@ -51,7 +46,9 @@ static long anon_oom_pages(struct task *t)
 	return anon_task_pages(t) + realpage_task_anon(t);
 }
 
-static void anon_oom_free(struct task *t)
+/* At exit and for an OOM victim: its anon, and its real pages' (mapped
+ * anon uncharged, file pages left as cache). */
+static void free_anon(struct task *t)
 {
 	anon_free(t, -1);
 	realpage_oom_free(t);
@@ -72,7 +69,7 @@ static void wire_page_kinds(void)
 	static const struct task_pages_ops anon_task = {
 		.exit = free_anon,
 		.oom_pages = anon_oom_pages,
-		.oom_free = anon_oom_free,
+		.oom_free = free_anon,
 	};
 	static const struct task_pages_ops file_task = {
 		.exit = pagecache_unmap_task,
