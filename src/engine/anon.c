@@ -10,8 +10,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "lib/vec.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "reclaim.h"
 #include "task.h"
@@ -31,15 +32,8 @@ static int grow_blocks(struct task *t, uint32_t pos)
 
 	if (pos / BLOCK_PAGES < t->nr_anon_blocks)
 		return 0;
-	if (t->nr_anon_blocks == t->cap_anon_blocks) {
-		uint32_t cap = t->cap_anon_blocks ? 2 * t->cap_anon_blocks : 4;
-		uint32_t *n = realloc(t->anon_blocks, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->anon_blocks = n;
-		t->cap_anon_blocks = cap;
-	}
+	if (!VEC_GROW(t->anon_blocks, t->nr_anon_blocks, t->cap_anon_blocks))
+		return -ENOMEM;
 	b = block_alloc(t, BLOCK_ANON, pos);
 	if (!b)
 		return -ENOMEM;

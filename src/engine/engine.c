@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include "anon.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
 #include "realpage.h"

@@ -1,7 +1,7 @@
 /* LRU lists; see lru.h. */
 #include "lru.h"
 
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 
 void lruvec_init(struct lruvec *lv)

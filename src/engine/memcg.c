@@ -1,7 +1,8 @@
 /* The group tree and lifecycle; see memcg.h. */
-#include "memcg.h"
+#include "memcg_impl.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +34,14 @@ static atomic_long swap_used;
  * holding a stale page word still finds a valid pointer. */
 struct ptr_table {
 	uint32_t cap;
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 	_Atomic(struct memcg_ptr *) slot[];
 };
 static struct ptr_table *ptr_table;
 static pthread_mutex_t ptr_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *free_ids;
-static uint32_t nr_free_ids, cap_free_ids, next_ptr_id;
+static uint32_t nr_free_ids, next_ptr_id;
+static size_t cap_free_ids;
 
 const struct memcg_config *memcg_config(void) { return &config; }
 struct memcg *memcg_root(void) { return root; }
@@ -48,6 +50,27 @@ void memcg_set_release_hook(memcg_release_fn fn) { release_hook = fn; }
 void memcg_set_offline_notifier(memcg_offline_fn fn) { offline_notifier = fn; }
 void memcg_tree_lock(void) { pthread_mutex_lock(&tree_lock); }
 void memcg_tree_unlock(void) { pthread_mutex_unlock(&tree_lock); }
+
+bool memcg_is_root(const struct memcg *m) { return m->parent == NULL; }
+uint64_t memcg_id(const struct memcg *m) { return m->id; }
+struct memcg *memcg_parent(const struct memcg *m) { return m->parent; }
+void *memcg_priv(const struct memcg *m) { return m->priv; }
+
+bool memcg_online(struct memcg *m)
+{
+	return atomic_load(&m->flags) & MEMCG_ONLINE;
+}
+
+const char *memcg_name(struct memcg *m)
+{
+	return rcu_dereference(m->name)->str;
+}
+
+void memcg_set_priv(struct memcg *m, void *priv, void (*priv_free)(void *))
+{
+	m->priv = priv;
+	m->priv_free = priv_free;
+}
 
 static unsigned long hash_id(uint64_t id)
 {
@@ -59,7 +82,8 @@ static unsigned long hash_id(uint64_t id)
 
 static int match_id(struct cds_lfht_node *node, const void *key)
 {
-	const struct memcg *m = caa_container_of(node, struct memcg, id_node);
+	const struct memcg *m = caa_container_of(memcg_lfht_found(node),
+						  struct memcg, id_node);
 
 	return m->id == *(const uint64_t *)key;
 }
@@ -74,12 +98,12 @@ static struct memcg_name *name_new(const char *s)
 	return name;
 }
 
-static void name_free_rcu(struct rcu_head *head)
+static void name_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct memcg_name, rcu));
 }
 
-static void ptr_table_free_rcu(struct rcu_head *head)
+static void ptr_table_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct ptr_table, rcu));
 }
@@ -114,22 +138,23 @@ static struct memcg_ptr *memcg_ptr_new(struct memcg *m)
 
 	if (!p)
 		return NULL;
+	p->memcg = m;
+	atomic_init(&p->refcnt, 1);
+	CDS_INIT_LIST_HEAD(&p->node);
 	pthread_mutex_lock(&ptr_lock);
 	if (nr_free_ids)
 		id = free_ids[--nr_free_ids];
 	else if (ptr_table_grow(next_ptr_id))
 		id = next_ptr_id++;
-	if (id)
+	if (id) {
+		p->id = id;	/* complete before it is published */
 		atomic_store_explicit(&ptr_table->slot[id], p, memory_order_release);
+	}
 	pthread_mutex_unlock(&ptr_lock);
 	if (!id) {
 		free(p);
 		return NULL;
 	}
-	p->id = id;
-	p->memcg = m;
-	atomic_init(&p->refcnt, 1);
-	CDS_INIT_LIST_HEAD(&p->node);
 	return p;
 }
 
@@ -140,25 +165,23 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id)
 	return atomic_load_explicit(&t->slot[id], memory_order_acquire);
 }
 
-static void memcg_ptr_free_rcu(struct rcu_head *head)
+/* Take p out of the id table, its id free for reuse, and free it: once no
+ * reader can hold its id (a grace period after its last page, or never
+ * seen by one). */
+static void memcg_ptr_destroy(struct memcg_ptr *p)
 {
-	struct memcg_ptr *p = caa_container_of(head, struct memcg_ptr, rcu);
-
 	pthread_mutex_lock(&ptr_lock);
 	atomic_store(&ptr_table->slot[p->id], NULL);
-	if (nr_free_ids == cap_free_ids) {
-		uint32_t cap = cap_free_ids ? 2 * cap_free_ids : 256;
-		uint32_t *n = realloc(free_ids, cap * sizeof(*n));
-
-		if (n) {
-			free_ids = n;
-			cap_free_ids = cap;
-		}
-	}
-	if (nr_free_ids < cap_free_ids)
+	/* Out of memory, the id is never reused: no harm. */
+	if (VEC_GROW(free_ids, nr_free_ids, cap_free_ids))
 		free_ids[nr_free_ids++] = p->id;
 	pthread_mutex_unlock(&ptr_lock);
 	free(p);
+}
+
+static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
+{
+	memcg_ptr_destroy(caa_container_of(head, struct memcg_ptr, rcu));
 }
 
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
@@ -171,7 +194,8 @@ bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 	return false;
 }
 
-/* Never called with an LRU lock held: the last put takes the tree lock. */
+/* Never called with an LRU lock held: the last put takes the tree lock
+ * (src/engine/LOCKING). */
 void memcg_ptr_put(struct memcg_ptr *p, long nr)
 {
 	struct memcg *m;
@@ -228,9 +252,12 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 	m->ptr = memcg_ptr_new(m);
 	m->kmem_ptr = config.kmem_model == MEMCG_KMEM_PIN ? memcg_ptr_new(m) : m->ptr;
 	if (!m->ptr || !m->kmem_ptr) {
-		free(m->ptr);
-		if (m->kmem_ptr != m->ptr)
-			free(m->kmem_ptr);
+		/* Published in the id table already (whose entries the
+		 * engine's exit frees), though no page has seen them. */
+		if (m->ptr)
+			memcg_ptr_destroy(m->ptr);
+		if (m->kmem_ptr && m->kmem_ptr != m->ptr)
+			memcg_ptr_destroy(m->kmem_ptr);
 		free(m->name);
 		free(m);
 		return NULL;
@@ -269,7 +296,7 @@ static void memcg_free(struct memcg *m)
 	free(m);
 }
 
-static void memcg_free_rcu(struct rcu_head *head)
+static void memcg_free_rcu(struct memcg_rcu_head *head)
 {
 	memcg_free(caa_container_of(head, struct memcg, rcu));
 }
@@ -326,7 +353,7 @@ int memcg_tree_init(void)
 	}
 	root->id = next_id++;
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
+	memcg_lfht_add(id_table, hash_id(root->id), &root->id_node);
 	memcg_rcu_read_unlock();
 	return 0;
 }
@@ -335,7 +362,7 @@ void memcg_tree_exit(void)
 {
 	struct memcg *m, *tmp;
 
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	memcg_rcu_read_lock();
 	destroy_subtree(root);
 	memcg_rcu_read_unlock();
@@ -389,7 +416,7 @@ struct memcg *memcg_tryget_by_id(uint64_t id)
 
 	memcg_rcu_read_lock();
 	cds_lfht_lookup(id_table, hash_id(id), match_id, &id, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	if (node) {
 		m = caa_container_of(node, struct memcg, id_node);
 		if (!memcg_online(m) || !memcg_tryget(m))
@@ -448,7 +475,7 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 	memcg_get(m);		/* the caller's */
 	cds_list_add_tail_rcu(&m->sibling, &parent->children);
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(m->id), &m->id_node);
+	memcg_lfht_add(id_table, hash_id(m->id), &m->id_node);
 	memcg_rcu_read_unlock();
 	*err = 0;
 out:
@@ -541,7 +568,7 @@ void memcg_kmem_uncharged(struct memcg *m)
  * in, and every memcg_ptr pointing at it swung to the parent (the 2019
  * design).  Counters stay: the parent's hierarchical counters already
  * hold these charges, so no live group's counter changes.  Under the tree
- * lock; takes both LRU locks, child first. */
+ * lock; takes both LRU locks, in src/engine/LOCKING's order. */
 static void reparent(struct memcg *m, struct memcg *parent)
 {
 	struct memcg_ptr *p;
@@ -706,40 +733,66 @@ int memcg_set_soft_limit(struct memcg *m, long pages)
 	return 0;
 }
 
-int memcg_set_swappiness(struct memcg *m, uint64_t val)
+/* Where each setting lives and what it accepts. */
+static const struct {
+	size_t field;		/* offsetof an atomic_int in struct memcg */
+	uint64_t min, max;
+	bool flag;		/* any value; non-zero is stored as 1 */
+	bool not_root;
+} settings[MEMCG_NR_SETTINGS] = {
+	[MEMCG_SWAPPINESS] = { offsetof(struct memcg, swappiness), 0, 200 },
+	[MEMCG_MOVE_CHARGE] = { offsetof(struct memcg, move_charge), 0, 3 },
+	[MEMCG_OOM_KILL_DISABLE] = { offsetof(struct memcg, oom_kill_disable),
+				     0, 1, .not_root = true },
+	[MEMCG_NOTIFY_ON_RELEASE] = { offsetof(struct memcg, notify_on_release),
+				      .flag = true },
+	[MEMCG_CLONE_CHILDREN] = { offsetof(struct memcg, clone_children),
+				   .flag = true },
+	/* The hierarchy is always on: 1 is accepted and changes nothing. */
+	[MEMCG_USE_HIERARCHY] = { 0, 1, 1 },
+};
+
+static atomic_int *setting_field(struct memcg *m, enum memcg_setting s)
 {
-	if (val > 200)
+	return settings[s].field ?
+	       (atomic_int *)((char *)m + settings[s].field) : NULL;
+}
+
+int memcg_setting(struct memcg *m, enum memcg_setting s)
+{
+	atomic_int *f = setting_field(m, s);
+
+	return f ? atomic_load(f) : 1;
+}
+
+int memcg_set_setting(struct memcg *m, enum memcg_setting s, uint64_t val)
+{
+	atomic_int *f = setting_field(m, s);
+
+	if (settings[s].flag)
+		val = val != 0;
+	else if (val < settings[s].min || val > settings[s].max ||
+		 (settings[s].not_root && memcg_is_root(m)))
 		return -EINVAL;
-	atomic_store(&m->swappiness, (int)val);
+	if (f)
+		atomic_store(f, (int)val);
 	return 0;
 }
 
-int memcg_set_move_charge(struct memcg *m, uint64_t val)
+long memcg_soft_limit(struct memcg *m)
 {
-	if (val > 3)
-		return -EINVAL;
-	atomic_store(&m->move_charge, (int)val);
-	return 0;
+	return atomic_load(&m->soft_limit);
 }
 
-int memcg_set_oom_kill_disable(struct memcg *m, uint64_t val)
+void memcg_read_counter(struct memcg *m, enum memcg_res res,
+			struct memcg_counter *out)
 {
-	if (memcg_is_root(m) || val > 1)
-		return -EINVAL;
-	atomic_store(&m->oom_kill_disable, (int)val);
-	return 0;
-}
+	struct page_counter *c = &m->res[res];
 
-/* The hierarchy is always on: 1 is accepted and changes nothing. */
-int memcg_set_use_hierarchy(struct memcg *m, uint64_t val)
-{
-	(void)m;
-	return val == 1 ? 0 : -EINVAL;
-}
-
-void memcg_set_flag_setting(atomic_int *setting, uint64_t val)
-{
-	atomic_store(setting, val != 0);
+	out->usage = page_counter_read(c);
+	out->limit = page_counter_limit(c);
+	out->max_usage = atomic_load(&c->watermark);
+	out->failcnt = atomic_load(&c->failcnt);
 }
 
 void memcg_reset_failcnt(struct memcg *m, enum memcg_res res)

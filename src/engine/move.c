@@ -10,7 +10,7 @@
 
 #include "anon.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
 #include "rcu.h"
@@ -56,11 +56,6 @@ static struct memcg *common_ancestor(struct memcg *a, struct memcg *b)
 	return a;
 }
 
-static bool resident(uint32_t word)
-{
-	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
-}
-
 /* Whether a page in state word is one of kind to move and belongs to
  * from: through from's own pointer (the common case, no lookup), or a
  * removed child's.
@@ -94,12 +89,12 @@ static void count_page(uint32_t idx, void *arg)
 
 	if (!owned_by(mv->from, mv->kind, word) || (word & PG_ISOLATED))
 		return;
-	mv->mem += resident(word);
+	mv->mem += pg_resident(word);
 	mv->memsw++;
 }
 
 /* Swing the owner of each page in the batch from mv->from to mv->to, under
- * both LRU locks (the newer group's first, as removal takes them). */
+ * both LRU locks, taken in src/engine/LOCKING's order. */
 static void swing_batch(struct move *mv)
 {
 	struct memcg *first = mv->from->id > mv->to->id ? mv->from : mv->to;
@@ -123,13 +118,13 @@ static void swing_batch(struct move *mv)
 
 		if (!owned_by(mv->from, mv->kind, word) || (word & PG_ISOLATED) ||
 		    mv->moved_memsw == mv->memsw ||
-		    (resident(word) && mv->moved_mem == mv->mem))
+		    (pg_resident(word) && mv->moved_mem == mv->mem))
 			continue;
 		old[swung++] = memcg_ptr_from_id(pg_ptr_id(word));
 		page_move_locked(mv->from, mv->to, idx,
 				 pg_word(to_ptr->id, pg_flags(word)),
 				 from_delta, to_delta);
-		mv->moved_mem += resident(word);
+		mv->moved_mem += pg_resident(word);
 		mv->moved_memsw++;
 	}
 	memcg_rcu_read_unlock();

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 
+#include "memcg_impl.h"
 #include "rcu.h"
 #include "task.h"
 
@@ -94,4 +95,9 @@ bool memcg_under_oom(struct memcg *m)
 		return false;
 	}
 	return true;
+}
+
+long memcg_oom_kills(struct memcg *m)
+{
+	return atomic_load(&m->oom_kill);
 }

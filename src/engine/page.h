@@ -128,6 +128,13 @@ static inline enum page_kind pg_kind(uint32_t word)
 	return (enum page_kind)(word & PG_KIND_MASK);
 }
 
+/* Whether the page is in memory (charged to memory as well as memsw):
+ * everything but anon in swap. */
+static inline bool pg_resident(uint32_t word)
+{
+	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
+}
+
 static inline uint32_t page_word(uint32_t idx)
 {
 	return atomic_load_explicit(&page_frame(idx)->owner,

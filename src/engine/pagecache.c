@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/vec.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 #include "reclaim.h"
@@ -28,8 +29,9 @@ struct pc_file {
 	uint64_t *shadow;	/* pages evicted by reclaim: a re-read refaults */
 	uint32_t map_pages;	/* pages [0, map_pages) are mapped */
 	struct pc_mapper *mappers;
-	uint32_t nr_mappers, cap_mappers;
-	struct rcu_head rcu;
+	uint32_t nr_mappers;
+	size_t cap_mappers;
+	struct memcg_rcu_head rcu;
 	char name[];
 };
 
@@ -46,7 +48,8 @@ static unsigned long hash_name(const char *s)
 
 static int match_name(struct cds_lfht_node *node, const void *key)
 {
-	return !strcmp(caa_container_of(node, struct pc_file, node)->name, key);
+	return !strcmp(caa_container_of(memcg_lfht_found(node), struct pc_file,
+					node)->name, key);
 }
 
 int pagecache_init(void)
@@ -71,7 +74,7 @@ void pagecache_exit(void)
 	struct cds_lfht_node *node;
 
 	memcg_rcu_read_lock();
-	cds_lfht_for_each(files, &iter, node) {
+	memcg_lfht_for_each(files, &iter, node) {
 		cds_lfht_del(files, node);
 		file_free(caa_container_of(node, struct pc_file, node));
 	}
@@ -92,7 +95,7 @@ static struct pc_file *file_lookup(const char *name, bool create)
 
 	memcg_rcu_read_lock();
 	cds_lfht_lookup(files, hash, match_name, name, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	memcg_rcu_read_unlock();
 	if (node || !create)
 		return node ? caa_container_of(node, struct pc_file, node) : NULL;
@@ -102,7 +105,7 @@ static struct pc_file *file_lookup(const char *name, bool create)
 	memcpy(f->name, name, len);
 	pthread_mutex_init(&f->lock, NULL);
 	memcg_rcu_read_lock();
-	node = cds_lfht_add_unique(files, hash, match_name, name, &f->node);
+	node = memcg_lfht_add_unique(files, hash, match_name, name, &f->node);
 	memcg_rcu_read_unlock();
 	if (node != &f->node) {		/* another reader created it first */
 		file_free(f);
@@ -213,15 +216,8 @@ static int file_add_mapper(struct pc_file *f, struct task *t, uint32_t nr)
 	for (i = 0; i < f->nr_mappers && f->mappers[i].task != t; i++)
 		;
 	if (i == f->nr_mappers) {
-		if (f->nr_mappers == f->cap_mappers) {
-			uint32_t cap = f->cap_mappers ? 2 * f->cap_mappers : 4;
-			struct pc_mapper *n = realloc(f->mappers, cap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			f->mappers = n;
-			f->cap_mappers = cap;
-		}
+		if (!VEC_GROW(f->mappers, f->nr_mappers, f->cap_mappers))
+			return -ENOMEM;
 		f->mappers[f->nr_mappers++] = (struct pc_mapper){ t, 0 };
 	}
 	if (nr > f->mappers[i].nr)
@@ -382,7 +378,7 @@ void pagecache_truncate(const char *name, long nr)
 	pthread_mutex_unlock(&f->lock);
 }
 
-static void file_free_rcu(struct rcu_head *head)
+static void file_free_rcu(struct memcg_rcu_head *head)
 {
 	file_free(caa_container_of(head, struct pc_file, rcu));
 }
@@ -414,7 +410,7 @@ static void for_each_file(void (*fn)(struct pc_file *f, void *arg), void *arg)
 	struct cds_lfht_node *node;
 
 	memcg_rcu_read_lock();
-	cds_lfht_for_each(files, &iter, node) {
+	memcg_lfht_for_each(files, &iter, node) {
 		struct pc_file *f = caa_container_of(node, struct pc_file, node);
 
 		pthread_mutex_lock(&f->lock);

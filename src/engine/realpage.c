@@ -37,7 +37,6 @@
 #include "reclaim.h"
 #include "task.h"
 
-#include <urcu/rculfhash.h>
 
 struct real_page {
 	struct cds_lfht_node node;
@@ -46,7 +45,7 @@ struct real_page {
 	uint32_t mappers;	/* member processes mapping it, real_lock */
 	bool anon;
 	struct cds_list_head unmapped;	/* on unmapped_pages while !mappers */
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 };
 
 struct real_ref {
@@ -89,8 +88,8 @@ static unsigned long hash_pfn(uint64_t pfn)
 
 static int match_pfn(struct cds_lfht_node *node, const void *key)
 {
-	return caa_container_of(node, struct real_page, node)->pfn ==
-	       *(const uint64_t *)key;
+	return caa_container_of(memcg_lfht_found(node), struct real_page,
+				node)->pfn == *(const uint64_t *)key;
 }
 
 int realpage_init(void)
@@ -108,7 +107,7 @@ void realpage_exit(void)
 	if (!pages)
 		return;
 	memcg_rcu_read_lock();
-	cds_lfht_for_each(pages, &iter, node) {
+	memcg_lfht_for_each(pages, &iter, node) {
 		cds_lfht_del(pages, node);
 		free(caa_container_of(node, struct real_page, node));
 	}
@@ -132,7 +131,7 @@ static struct real_page *lookup(uint64_t pfn)
 	struct cds_lfht_node *node;
 
 	cds_lfht_lookup(pages, hash_pfn(pfn), match_pfn, &pfn, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	return node ? caa_container_of(node, struct real_page, node) : NULL;
 }
 
@@ -198,7 +197,7 @@ static void frame_put(uint32_t idx)
 	free_frames[nr_free++] = idx;	/* room: the pool grew by blocks */
 }
 
-static void page_free_rcu(struct rcu_head *head)
+static void page_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct real_page, rcu));
 }
@@ -285,7 +284,7 @@ static struct real_page *page_new(const struct real_seen *s, uint32_t idx)
 		*slot_of(idx) = p;
 	}
 	memcg_rcu_read_lock();
-	cds_lfht_add(pages, hash_pfn(p->pfn), &p->node);
+	memcg_lfht_add(pages, hash_pfn(p->pfn), &p->node);
 	memcg_rcu_read_unlock();
 	atomic_fetch_add(&nr_pages, 1);
 	return p;

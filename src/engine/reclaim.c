@@ -5,8 +5,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "lib/vec.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "oom.h"
 #include "page.h"
 
@@ -100,15 +101,8 @@ static int collect(struct memcg *m, void *arg)
 {
 	struct group_set *set = arg;
 
-	if (set->nr == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 16;
-		struct memcg **g = realloc(set->groups, cap * sizeof(*g));
-
-		if (!g)
-			return 1;
-		set->groups = g;
-		set->cap = cap;
-	}
+	if (!VEC_GROW(set->groups, set->nr, set->cap))
+		return 1;
 	memcg_get(m);
 	set->groups[set->nr++] = m;
 	return 0;
@@ -120,12 +114,36 @@ static long soft_excess(struct memcg *m)
 	       atomic_load(&m->soft_limit);
 }
 
+/* A group and its sort key, read once: the counters move while qsort
+ * runs, and a comparator that reads them live is inconsistent (qsort may
+ * then misorder, or read out of bounds in some libcs). */
+struct excess_key {
+	long excess;
+	struct memcg *m;
+};
+
 static int by_soft_excess(const void *a, const void *b)
 {
-	long x = soft_excess(*(struct memcg *const *)a);
-	long y = soft_excess(*(struct memcg *const *)b);
+	long x = ((const struct excess_key *)a)->excess;
+	long y = ((const struct excess_key *)b)->excess;
 
 	return (x < y) - (x > y);
+}
+
+/* Groups furthest above their soft limit first, as they were when
+ * collected; left as they are if out of memory. */
+static void sort_by_soft_excess(struct memcg **groups, size_t nr)
+{
+	struct excess_key *keys = nr ? malloc(nr * sizeof(*keys)) : NULL;
+
+	if (!keys)
+		return;
+	for (size_t i = 0; i < nr; i++)
+		keys[i] = (struct excess_key){ soft_excess(groups[i]), groups[i] };
+	qsort(keys, nr, sizeof(*keys), by_soft_excess);
+	for (size_t i = 0; i < nr; i++)
+		groups[i] = keys[i].m;
+	free(keys);
 }
 
 long memcg_reclaim(struct memcg *target, struct reclaim_control *rc)
@@ -142,7 +160,7 @@ long memcg_reclaim(struct memcg *target, struct reclaim_control *rc)
 	memcg_walk_subtree(scope, collect, &set);
 	/* Global reclaim: groups furthest above their soft limit first. */
 	if (!target)
-		qsort(set.groups, set.nr, sizeof(*set.groups), by_soft_excess);
+		sort_by_soft_excess(set.groups, set.nr);
 	for (size_t o = 0; o < 4 && rc->nr_reclaimed < rc->nr_to_reclaim; o++) {
 		if (o == 2) {
 			/* Between page cache and anon: empty slab pages. */

@@ -1,10 +1,8 @@
 /* Slab caches, per-group copies, shrinking and the dead-cache reaper; see
  * slab.h.
  *
- * Locking: kmalloc_lock serialises allocations across their charge (a
- * charge may reclaim, and reclaim shrinks caches under slab_lock, so the
- * charge is made without slab_lock); slab_lock guards caches, copies,
- * slabs and tags.  Order: kmalloc_lock, slab_lock, LRU locks. */
+ * Locking (kmalloc_lock, slab_lock, what they guard and their order):
+ * src/engine/LOCKING. */
 #include "slab.h"
 
 #include <errno.h>
@@ -14,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/vec.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 #include "reclaim.h"
@@ -43,11 +42,14 @@ struct kmem_copy {
 	bool charging;			/* a kmalloc charges for it: keep it */
 	char name[2 * NAME_LEN];	/* NAME(ID:GROUP) */
 	struct slab *slabs;
-	uint32_t nr_slabs, cap_slabs;
+	uint32_t nr_slabs;
+	size_t cap_slabs;
 	uint32_t *blocks;		/* frames come from these blocks */
-	uint32_t nr_blocks, cap_blocks, next_slot;
+	uint32_t nr_blocks, next_slot;
+	size_t cap_blocks;
 	uint32_t *free_frames;		/* frames of shrunk slabs, for reuse */
-	uint32_t nr_free_frames, cap_free_frames;
+	uint32_t nr_free_frames;
+	size_t cap_free_frames;
 	long nr_pages, active_objs;
 	long nr_empty;			/* slab pages with no object */
 };
@@ -61,7 +63,8 @@ struct tag_entry {
 struct tag {
 	struct tag *next;
 	struct tag_entry *e;
-	uint32_t nr, cap;
+	uint32_t nr;
+	size_t cap;
 	char name[];
 };
 
@@ -78,24 +81,6 @@ static const struct { const char *name; unsigned size; } predefined[] = {
 	{ "kmalloc-2048", 2048 }, { "kmalloc-4096", 4096 },
 	{ "dentry", 192 }, { "inode_cache", 608 }, { "task_struct", 4096 },
 };
-
-/* A growable array of elem-sized items; false when out of memory. */
-static bool grow(void **items, uint32_t *cap, uint32_t need, size_t elem)
-{
-	uint32_t c = *cap ? *cap : 8;
-	void *n;
-
-	if (need <= *cap)
-		return true;
-	while (c < need)
-		c *= 2;
-	n = realloc(*items, c * elem);
-	if (!n)
-		return false;
-	*items = n;
-	*cap = c;
-	return true;
-}
 
 static struct kmem_cache *cache_new(const char *name, unsigned size)
 {
@@ -187,8 +172,7 @@ static uint32_t copy_frame(struct kmem_copy *cp)
 	if (cp->nr_free_frames)
 		return cp->free_frames[--cp->nr_free_frames];
 	if (!cp->nr_blocks || cp->next_slot == BLOCK_PAGES) {
-		if (!grow((void **)&cp->blocks, &cp->cap_blocks,
-			  cp->nr_blocks + 1, sizeof(*cp->blocks)))
+		if (!VEC_GROW(cp->blocks, cp->nr_blocks, cp->cap_blocks))
 			return 0;
 		b = block_alloc(cp, BLOCK_SLAB, cp->nr_blocks * BLOCK_PAGES);
 		if (!b)
@@ -207,8 +191,7 @@ static long slab_record(struct kmem_copy *cp, uint32_t idx)
 			cp->slabs[s] = (struct slab){ idx, 0 };
 			return s;
 		}
-	if (!grow((void **)&cp->slabs, &cp->cap_slabs, cp->nr_slabs + 1,
-		  sizeof(*cp->slabs)))
+	if (!VEC_GROW(cp->slabs, cp->nr_slabs, cp->cap_slabs))
 		return -1;
 	cp->slabs[cp->nr_slabs] = (struct slab){ idx, 0 };
 	return cp->nr_slabs++;
@@ -242,7 +225,7 @@ static int fill(struct kmem_copy *cp, struct tag *tg, long count)
 			continue;
 		if (take > count)
 			take = count;
-		if (!grow((void **)&tg->e, &tg->cap, tg->nr + 1, sizeof(*tg->e)))
+		if (!VEC_GROW(tg->e, tg->nr, tg->cap))
 			return -ENOMEM;
 		tg->e[tg->nr++] = (struct tag_entry){ cp, s, (uint32_t)take };
 		cp->nr_empty -= sl->inuse == 0;
@@ -435,8 +418,8 @@ static long shrink_copy(struct kmem_copy *cp)
 			break;
 		if (!cp->slabs[s].idx || cp->slabs[s].inuse)
 			continue;
-		if (!grow((void **)&cp->free_frames, &cp->cap_free_frames,
-			  cp->nr_free_frames + 1, sizeof(*cp->free_frames)))
+		if (!VEC_GROW(cp->free_frames, cp->nr_free_frames,
+			      cp->cap_free_frames))
 			continue;	/* keep it: no room to remember it */
 		cp->free_frames[cp->nr_free_frames++] = cp->slabs[s].idx;
 		batch[k++] = cp->slabs[s].idx;
@@ -447,14 +430,15 @@ static long shrink_copy(struct kmem_copy *cp)
 	return freed;
 }
 
-/* Whether cp's pages are charged within scope's subtree. */
+/* Whether cp's pages are charged within scope's subtree: they all have
+ * one owner, so the first page tells. */
 static bool copy_in(struct kmem_copy *cp, struct memcg *scope)
 {
-	struct memcg *owner = NULL;
+	struct memcg *owner;
 
 	if (!scope)
 		return true;
-	for (uint32_t s = 0; s < cp->nr_slabs && !owner; s++)
+	for (uint32_t s = 0; s < cp->nr_slabs; s++)
 		if (cp->slabs[s].idx) {
 			memcg_rcu_read_lock();
 			owner = page_memcg(cp->slabs[s].idx);

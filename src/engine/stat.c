@@ -3,6 +3,7 @@
  * read of the kernel's memory.stat. */
 #include "stat.h"
 
+#include "memcg_impl.h"
 #include "rcu.h"
 #include "slab.h"
 

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "memcg.h"
+#include "lib/vec.h"
+#include "lib/pids.h"
+#include "memcg_impl.h"
 #include "rcu.h"
 #include "realpage.h"
 
@@ -40,8 +42,10 @@ static unsigned long hash_tid(pid_t tid)
 
 static int match_tid(struct cds_lfht_node *node, const void *key)
 {
-	return caa_container_of(node, struct task, node)->tid ==
-	       *(const pid_t *)key;
+	const struct task *t = caa_container_of(memcg_lfht_found(node),
+						struct task, node);
+
+	return t->tid == *(const pid_t *)key;
 }
 
 int task_table_init(void)
@@ -59,11 +63,11 @@ static struct task *task_lookup(pid_t tid)
 	struct cds_lfht_node *node;
 
 	cds_lfht_lookup(task_table, hash_tid(tid), match_tid, &tid, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	return node ? caa_container_of(node, struct task, node) : NULL;
 }
 
-static void task_free_rcu(struct rcu_head *head)
+static void task_free_rcu(struct memcg_rcu_head *head)
 {
 	struct task *t = caa_container_of(head, struct task, rcu);
 
@@ -129,7 +133,7 @@ static struct task *task_new(pid_t tid, pid_t tgid, struct memcg *m)
 	pthread_mutex_init(&t->lock, NULL);
 	task_join(t, m);
 	memcg_rcu_read_lock();
-	cds_lfht_add(task_table, hash_tid(tid), &t->node);
+	memcg_lfht_add(task_table, hash_tid(tid), &t->node);
 	memcg_rcu_read_unlock();
 	return t;
 }
@@ -245,24 +249,6 @@ bool task_known(pid_t tid)
 	return known;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-long pids_sort_unique(pid_t *ids, long n)
-{
-	long uniq = 0;
-
-	qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
-	for (long i = 0; i < n; i++)
-		if (uniq == 0 || ids[uniq - 1] != ids[i])
-			ids[uniq++] = ids[i];
-	return uniq;
-}
-
 long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
 {
 	struct task *t;
@@ -284,7 +270,8 @@ long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
 
 struct member_set {
 	struct task **tasks;
-	long nr, cap;
+	long nr;
+	size_t cap;
 };
 
 static int collect_members(struct memcg *m, void *arg)
@@ -295,15 +282,8 @@ static int collect_members(struct memcg *m, void *arg)
 	if (memcg_is_root(m))
 		return 0;
 	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
-		if (set->nr == set->cap) {
-			long cap = set->cap ? 2 * set->cap : 64;
-			struct task **n = realloc(set->tasks, (size_t)cap * sizeof(*n));
-
-			if (!n)
-				return 1;
-			set->tasks = n;
-			set->cap = cap;
-		}
+		if (!VEC_GROW(set->tasks, set->nr, set->cap))
+			return 1;
 		task_get(t);
 		set->tasks[set->nr++] = t;
 	}
@@ -339,7 +319,7 @@ void task_table_exit(void)
 
 		memcg_rcu_read_lock();
 		cds_lfht_first(task_table, &iter);
-		node = cds_lfht_iter_get_node(&iter);
+		node = memcg_lfht_node(&iter);
 		if (node) {
 			t = caa_container_of(node, struct task, node);
 			task_exit(t->tid);
@@ -348,7 +328,7 @@ void task_table_exit(void)
 		if (!node)
 			break;
 	}
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	cds_lfht_destroy(task_table, NULL);
 	task_table = NULL;
 }

@@ -14,9 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <urcu/list.h>
-#include <urcu/rculfhash.h>
-#include <urcu/urcu-memb.h>
+#include "rcu.h"
 
 #include "page.h"
 
@@ -30,12 +28,13 @@ struct task {
 	struct cds_list_head memcg_node; /* in memcg->tasks, tree lock */
 	struct cds_lfht_node node;
 	atomic_long refcnt;		/* the table's, and users' */
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 
 	/* Anonymous memory (anon.c), under lock. */
 	pthread_mutex_t lock;
 	uint32_t *anon_blocks;		/* block of positions 64k..64k+63 */
-	uint32_t nr_anon_blocks, cap_anon_blocks;
+	uint32_t nr_anon_blocks;
+	size_t cap_anon_blocks;
 	uint32_t nr_anon;		/* positions in use */
 	atomic_long nr_resident, nr_swap;
 	atomic_bool exited;		/* no new pages or mappings after this */
@@ -92,9 +91,6 @@ bool task_in_child_group(pid_t tid);
  * members, ascending, in a malloc'ed array; m must not be the root (whose
  * members are everything unrecorded).  Returns the count or -ENOMEM. */
 long memcg_task_ids(struct memcg *m, bool procs, pid_t **out);
-
-/* Sort ids ascending and drop repeats in place; returns the new count. */
-long pids_sort_unique(pid_t *ids, long n);
 
 /* Every recorded task in a group other than the root, referenced, in a
  * malloc'ed array (*out, NULL if none): the count or -ENOMEM. */

@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "engine/counter.h"
 #include "engine/engine.h"
 #include "engine/oom.h"
 #include "host/pidwatch.h"
@@ -124,6 +125,13 @@ static void oom_kill_process(pid_t tgid)
 	kill(tgid, SIGKILL);
 }
 
+/* The engine uncharged more than was charged somewhere: a bug, logged
+ * once as the kernel's page_counter warns (the counter was clamped). */
+static void counter_underflow(long usage, long nr)
+{
+	syslog(LOG_WARNING, "page_counter underflow: %ld nr_pages=%ld", usage, nr);
+}
+
 static int start_release(const struct memcgfs_options *opts)
 {
 	memcg_set_release_hook(release_notify);
@@ -194,10 +202,11 @@ static int engine_start(const struct memcgfs_options *opts)
 	if (err)
 		return err;
 	memcg_set_oom_kill_hook(oom_kill_process);
+	page_counter_set_warn_hook(counter_underflow);
 	root = memcg_root();
-	root->priv = group_node_new(getuid(), getgid(), 0755);
-	root->priv_free = group_node_free;
-	err = root->priv ? 0 : -ENOMEM;
+	memcg_set_priv(root, group_node_new(getuid(), getgid(), 0755),
+		       group_node_free);
+	err = memcg_priv(root) ? 0 : -ENOMEM;
 	for (; !err && started < NR_HOST_PARTS; started++)
 		err = host_parts[started].start(opts);
 	if (err)

@@ -18,6 +18,7 @@
 #include "engine/memcg.h"
 #include "files.h"
 #include "host/pidwatch.h"
+#include "lib/linestream.h"
 #include "node.h"
 
 #define SLOT_BITS CTL_SLOT_BITS
@@ -57,9 +58,9 @@ static void fill_stat(struct memcg *m, int idx, struct stat *st)
 {
 	struct node_attr a;
 
-	group_node_get(m->priv, idx, &a);
+	group_node_get(memcg_priv(m), idx, &a);
 	memset(st, 0, sizeof(*st));
-	st->st_ino = ino_of(m->id, idx);
+	st->st_ino = ino_of(memcg_id(m), idx);
 	st->st_uid = a.uid;
 	st->st_gid = a.gid;
 	st->st_atim = a.mtime;
@@ -166,7 +167,7 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	}
 	/* Truncation of a control file is accepted and does nothing: one
 	 * write() is one command, there is no content to cut. */
-	n = m->priv;
+	n = memcg_priv(m);
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&n->lock);
 	a = group_node_attr(n, idx);
@@ -200,8 +201,8 @@ static int check_group_name(const char *name)
 static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  mode_t mode)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct group_node *node;
-	struct node_attr owner;
 	struct memcg *m, *child;
 	int err = check_group_name(name);
 
@@ -212,9 +213,9 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	m = dir_group(req, parent);
 	if (!m)
 		return;
-	/* SPEC §8: a new group takes its parent's owner and group. */
-	group_node_get(m->priv, -1, &owner);
-	node = group_node_new(owner.uid, owner.gid, mode & 07777);
+	/* As the kernel's cgroup_kn_set_ugid(): a new group and its files
+	 * belong to the creator's fsuid and fsgid (FUSE sends those). */
+	node = group_node_new(ctx->uid, ctx->gid, mode & 07777);
 	child = node ? memcg_create(m, name, node, group_node_free, &err) : NULL;
 	if (!node)
 		err = -ENOMEM;
@@ -287,14 +288,34 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
  * file, and the release reach another worker, before that write returns. */
 struct ctl_handle {
 	atomic_int refs;
+	bool readable;
+	struct line_stream *lines;	/* writable memcgfs.workload */
 	size_t len;
 	char data[];
 };
 
 static void handle_put(struct ctl_handle *h)
 {
-	if (h && atomic_fetch_sub(&h->refs, 1) == 1)
+	if (h && atomic_fetch_sub(&h->refs, 1) == 1) {
+		line_stream_free(h->lines);
 		free(h);
+	}
+}
+
+/* A handle holding sb's bytes (what a read sees, if readable). */
+static struct ctl_handle *handle_new(const struct strbuf *sb, bool readable)
+{
+	struct ctl_handle *h = malloc(sizeof(*h) + sb->len);
+
+	if (!h)
+		return NULL;
+	atomic_init(&h->refs, 1);
+	h->readable = readable;
+	h->lines = NULL;
+	h->len = sb->len;
+	if (sb->len)
+		memcpy(h->data, sb->buf, sb->len);
+	return h;
 }
 
 static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
@@ -324,26 +345,29 @@ static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 		err = f->read(m, f, &sb);
 		if (!err && sb.oom)
 			err = -ENOMEM;
-		h = err ? NULL : malloc(sizeof(*h) + sb.len);
+		h = err ? NULL : handle_new(&sb, true);
 		if (!err && !h)
 			err = -ENOMEM;
-		if (h) {
-			atomic_init(&h->refs, 1);
-			h->len = sb.len;
-			if (sb.len)
-				memcpy(h->data, sb.buf, sb.len);
-		}
+	}
+	if (!err && (fi->flags & O_ACCMODE) != O_RDONLY && f->lines) {
+		if (!h)
+			h = handle_new(&sb, false);
+		if (h)
+			h->lines = line_stream_new(CTL_WRITE_MAX);
+		if (!h || !h->lines)
+			err = -ENOMEM;
 	}
 	strbuf_release(&sb);
 	memcg_put(m);
 	if (err) {
+		handle_put(h);
 		fuse_reply_err(req, -err);
 		return;
 	}
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) != 0)
-		free(h);
+		handle_put(h);
 }
 
 static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
@@ -351,7 +375,7 @@ static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct ctl_handle *h = (struct ctl_handle *)(uintptr_t)fi->fh;
 
-	if (!h) {
+	if (!h || !h->readable) {
 		fuse_reply_err(req, EINVAL);	/* write-only file */
 		return;
 	}
@@ -366,26 +390,87 @@ static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 	handle_put(h);
 }
 
+/* One write request to a control file; see the bounds in files.h. */
+struct ctl_write {
+	struct memcg *m;
+	const struct ctl_file *f;
+	struct ctl_ctx ctx;
+};
+
+static int ctl_write_apply(const char *buf, size_t len, void *arg)
+{
+	struct ctl_write *w = arg;
+
+	return w->f->write(w->m, w->f, buf, len, &w->ctx);
+}
+
+static int ctl_write(struct ctl_write *w, struct ctl_handle *h,
+		     const char *buf, size_t size)
+{
+	if (!w->f->write)
+		return -EINVAL;
+	if (w->f->lines && h && h->lines)
+		return line_stream_write(h->lines, buf, size, ctl_write_apply, w);
+	/* FUSE hands a write(2) over its maximum (1 MiB) in pieces, each
+	 * of them over this bound: the first is refused, so nothing of
+	 * such a write is applied. */
+	if (size > CTL_WRITE_MAX)
+		return -E2BIG;
+	/* The kernel's handlers get a C string: the value ends at a NUL. */
+	return ctl_write_apply(buf, strnlen(buf, size), w);
+}
+
+/* The request's file and writer, or false after replying an error. */
+static bool ctl_write_begin(fuse_req_t req, fuse_ino_t ino,
+			    struct ctl_write *w)
+{
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	int idx;
+
+	w->m = group_of(ino, &idx);
+	if (!w->m) {
+		fuse_reply_err(req, ENODEV);	/* the group was removed */
+		return false;
+	}
+	w->f = &ctl_files[idx];
+	w->ctx = (struct ctl_ctx){ fc->uid, fc->gid, fc->pid };
+	return true;
+}
+
 static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 			  size_t size, off_t off, struct fuse_file_info *fi)
 {
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	struct ctl_ctx ctx = { fc->uid, fc->gid, fc->pid };
-	const struct ctl_file *f;
-	int idx, err;
-	struct memcg *m = group_of(ino, &idx);
+	struct ctl_write w;
+	int err;
 
-	if (!m) {
-		fuse_reply_err(req, ENODEV);	/* the group was removed */
+	if (!ctl_write_begin(req, ino, &w))
 		return;
-	}
-	f = &ctl_files[idx];
-	err = f->write ? f->write(m, f, buf, size, &ctx) : -EINVAL;
-	memcg_put(m);
+	err = ctl_write(&w, (struct ctl_handle *)(uintptr_t)fi->fh, buf, size);
+	memcg_put(w.m);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
 		fuse_reply_write(req, size);
+}
+
+/* close(2): a line stream applies the line it kept, and close returns
+ * its errno. */
+static void memcgfs_flush(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct ctl_handle *h = (struct ctl_handle *)(uintptr_t)fi->fh;
+	struct ctl_write w;
+	int err;
+
+	if (!h || !h->lines) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (!ctl_write_begin(req, ino, &w))
+		return;
+	err = line_stream_flush(h->lines, ctl_write_apply, &w);
+	memcg_put(w.m);
+	fuse_reply_err(req, -err);
 }
 
 static void memcgfs_release(fuse_req_t req, fuse_ino_t ino,
@@ -417,8 +502,8 @@ static bool dir_add(struct readdir_ctx *rc, const char *name, fuse_ino_t ino,
 
 static int dir_add_child(struct memcg *child, void *arg)
 {
-	return !dir_add(arg, memcg_name(child), ino_of(child->id, -1), S_IFDIR,
-			(off_t)(CHILD_OFF + child->id));
+	return !dir_add(arg, memcg_name(child), ino_of(memcg_id(child), -1), S_IFDIR,
+			(off_t)(CHILD_OFF + memcg_id(child)));
 }
 
 static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
@@ -441,12 +526,12 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	if (off < 1)
 		full = !dir_add(&rc, ".", ino, S_IFDIR, 1);
 	if (!full && off < 2)
-		full = !dir_add(&rc, "..", root ? ino : ino_of(m->parent->id, -1),
+		full = !dir_add(&rc, "..", root ? ino : ino_of(memcg_id(memcg_parent(m)), -1),
 				S_IFDIR, 2);
 	for (size_t i = 0; !full && i < ctl_nr_files; i++) {
 		if ((off_t)(3 + i) <= off || !ctl_present(&ctl_files[i], root))
 			continue;
-		full = !dir_add(&rc, ctl_files[i].name, ino_of(m->id, (int)i),
+		full = !dir_add(&rc, ctl_files[i].name, ino_of(memcg_id(m), (int)i),
 				S_IFREG, (off_t)(3 + i));
 	}
 	if (!full)
@@ -460,15 +545,17 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void memcgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	const struct memcg_config *cfg = memcg_config();
-	long used = page_counter_read(&memcg_root()->res[MEMCG_RES_MEMORY]);
+	struct memcg_counter mem;
 	struct statvfs st = {
 		.f_bsize = cfg->page_size,
 		.f_frsize = cfg->page_size,
 		.f_blocks = (fsblkcnt_t)cfg->mem_pages,
-		.f_bfree = (fsblkcnt_t)(cfg->mem_pages > used ? cfg->mem_pages - used : 0),
 		.f_namemax = NAME_MAX_BYTES,
 	};
 
+	memcg_read_counter(memcg_root(), MEMCG_RES_MEMORY, &mem);
+	st.f_bfree = (fsblkcnt_t)(cfg->mem_pages > mem.usage ?
+				  cfg->mem_pages - mem.usage : 0);
 	st.f_bavail = st.f_bfree;
 	fuse_reply_statfs(req, &st);
 }
@@ -540,6 +627,7 @@ const struct fuse_lowlevel_ops memcgfs_ops = {
 	.open = memcgfs_open,
 	.read = memcgfs_read,
 	.write = memcgfs_write,
+	.flush = memcgfs_flush,
 	.release = memcgfs_release,
 	.readdir = memcgfs_readdir,
 	.statfs = memcgfs_statfs,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/counter.h"
 #include "lib/parse.h"
 #include "host/proc.h"
 
@@ -164,8 +165,8 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	return 0;
 }
 
-/* Note the mountpoint argument (libfuse will take it too): see
- * options_mountpoint_missing(). */
+/* Note the mountpoint argument (libfuse will take it too), so that
+ * options_parse() can set mountpoint_missing. */
 static int note_mountpoint(void *data, const char *arg, int key,
 			   struct fuse_args *outargs)
 {

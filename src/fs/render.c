@@ -26,8 +26,7 @@ static void render_flags(struct strbuf *sb, unsigned flags)
 }
 
 /* The caches= column is read after the snapshot, outside the engine's
- * dying lock: the slab lock ranks above it (a slab shrink can drop the
- * last reference of a group). */
+ * dying lock, which ranks below the slab lock (src/engine/LOCKING). */
 void render_dying(struct strbuf *sb)
 {
 	unsigned long page = memcg_config()->page_size;

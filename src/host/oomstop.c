@@ -8,6 +8,7 @@
 #include "engine/memcg.h"
 #include "engine/oom.h"
 #include "engine/task.h"
+#include "lib/vec.h"
 
 struct stopped {
 	struct task *t;		/* referenced */
@@ -15,12 +16,13 @@ struct stopped {
 };
 
 static struct stopped *stops;
-static long nr_stops, cap_stops;
+static long nr_stops;
+static size_t cap_stops;
 
 /* Whether group m is g or below it. */
 static bool within(struct memcg *m, struct memcg *g)
 {
-	for (; m; m = m->parent)
+	for (; m; m = memcg_parent(m))
 		if (m == g)
 			return true;
 	return false;
@@ -50,7 +52,7 @@ static struct memcg *oom_group_of(struct task *t)
 {
 	struct memcg *m = task_memcg_get(t), *g;
 
-	for (g = m; g; g = g->parent)
+	for (g = m; g; g = memcg_parent(g))
 		if (memcg_under_oom(g))
 			break;
 	if (g)
@@ -61,15 +63,8 @@ static struct memcg *oom_group_of(struct task *t)
 
 static void stop_one(struct task *t, struct memcg *g)
 {
-	if (nr_stops == cap_stops) {
-		long cap = cap_stops ? 2 * cap_stops : 16;
-		struct stopped *n = realloc(stops, (size_t)cap * sizeof(*n));
-
-		if (!n)
-			return;	/* unstopped, it is retried next period */
-		stops = n;
-		cap_stops = cap;
-	}
+	if (!VEC_GROW(stops, nr_stops, cap_stops))
+		return;	/* unstopped, it is retried next period */
 	if (kill(t->tgid, SIGSTOP) < 0)
 		return;
 	task_get(t);

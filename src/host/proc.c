@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/pids.h"
+#include "lib/vec.h"
+
 static int read_small_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -23,6 +26,42 @@ static int read_small_file(const char *path, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return 0;
+}
+
+/* The whole of a /proc file of any length, NUL-terminated, in a malloc'ed
+ * buffer: a seq_file hands out what one read asks for, so a fixed buffer
+ * would silently cut the list (and the number at the cut). */
+static char *read_whole_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+
+		/* Room for a page more and the NUL. */
+		if (!vec_reserve(&buf, &cap, len + 4096 + 1, 1))
+			break;
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (n < 0) {
+				free(buf);
+				return NULL;
+			}
+			buf[len] = '\0';
+			return buf;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	free(buf);
+	return NULL;
 }
 
 /* "Name:\tvalue..." lines of /proc/X/status. */
@@ -39,6 +78,8 @@ static const char *status_field(const char *status, const char *key)
 	}
 	return NULL;
 }
+
+static bool task_pinned(pid_t tid);
 
 int proc_task_info(pid_t tid, struct proc_task *out)
 {
@@ -65,6 +106,7 @@ int proc_task_info(pid_t tid, struct proc_task *out)
 	out->tgid = (pid_t)strtol(tgid, NULL, 10);
 	out->ruid = (uid_t)r;
 	out->suid = (uid_t)s;
+	out->pinned = task_pinned(tid);
 	return 0;
 }
 
@@ -87,6 +129,29 @@ static bool is_zombie(const char *stat_path)
 	const char *f = stat_fields(stat_path, buf, sizeof(buf));
 
 	return !f || *f == 'Z' || *f == 'X';	/* gone counts too */
+}
+
+/* The kernel threads cgroup_procs_write_start() refuses to move: those
+ * with PF_NO_SETAFFINITY (per-CPU threads such as ksoftirqd/0), and
+ * kthreadd, which cgroup_init_kthreadd() marks no_cgroup_migration: it is
+ * the kernel thread with no parent.  Flags from include/linux/sched.h. */
+#define PF_KTHREAD 0x00200000u
+#define PF_NO_SETAFFINITY 0x04000000u
+
+static bool task_pinned(pid_t tid)
+{
+	char path[64], buf[1024];
+	unsigned int flags;
+	const char *f;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	f = stat_fields(path, buf, sizeof(buf));
+	/* ppid is field 4, flags field 9; f starts at field 3, the state. */
+	if (!f || sscanf(f, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) != 2)
+		return false;
+	return (flags & PF_NO_SETAFFINITY) ||
+	       ((flags & PF_KTHREAD) && ppid == 0);
 }
 
 int proc_start_time(pid_t tgid, pid_t tid, unsigned long long *ticks)
@@ -122,26 +187,20 @@ struct growable {
 
 static bool grow_push(struct growable *g, const void *item)
 {
-	if (g->nr == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 64;
-		void *n = realloc(g->items, cap * g->size);
-
-		if (!n)
-			return false;
-		g->items = n;
-		g->cap = cap;
-	}
+	if (!vec_reserve(&g->items, &g->cap, g->nr + 1, g->size))
+		return false;
 	memcpy((char *)g->items + g->nr++ * g->size, item, g->size);
 	return true;
 }
 
 long proc_children(pid_t tgid, pid_t tid, pid_t **out)
 {
-	char path[96], buf[4096], *p, *end;
+	char path[96], *buf, *p, *end;
 	struct growable g = { .size = sizeof(pid_t) };
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tgid, tid);
-	if (read_small_file(path, buf, sizeof(buf)))
+	buf = read_whole_file(path);
+	if (!buf)
 		return -ESRCH;
 	for (p = buf;; p = end) {
 		pid_t child = (pid_t)strtol(p, &end, 10);
@@ -150,9 +209,11 @@ long proc_children(pid_t tgid, pid_t tid, pid_t **out)
 			break;
 		if (!grow_push(&g, &child)) {
 			free(g.items);
+			free(buf);
 			return -ENOMEM;
 		}
 	}
+	free(buf);
 	*out = g.items;
 	return (long)g.nr;
 }
@@ -185,13 +246,6 @@ static bool collect_threads(pid_t tgid, struct growable *g, bool with_tgid)
 	return ok;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 long proc_threads(pid_t tgid, pid_t **out)
 {
 	struct growable g = { .size = sizeof(pid_t) };
@@ -200,7 +254,9 @@ long proc_threads(pid_t tgid, pid_t **out)
 		free(g.items);
 		return -ENOMEM;
 	}
-	qsort(g.items, g.nr, g.size, cmp_pid);
+	/* No thread left (the process exited after its status was read):
+	 * an empty, NULL list, which pids_sort() takes. */
+	pids_sort(g.items, (long)g.nr);
 	*out = g.items;
 	return (long)g.nr;
 }

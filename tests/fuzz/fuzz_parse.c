@@ -198,6 +198,32 @@ static int ref_pid(const struct token *t, pid_t *pid)
 	return 0;
 }
 
+/* tasks and cgroup.procs: kstrtoint(strstrip(buf), 0): one sign, a
+ * number whose radix strtoull(..., 0) picks, at most INT_MAX; negative
+ * refused except -0. */
+static int ref_task_id(const struct token *t, pid_t *pid)
+{
+	const uint8_t *p = t->p;
+	size_t n = t->n, used;
+	bool overflow, neg = false;
+	uint64_t v;
+
+	if (t->nul)
+		return -EINVAL;
+	if (n && (p[0] == '+' || p[0] == '-')) {
+		neg = p[0] == '-';
+		p++;
+		n--;
+	}
+	if (n == 0 || !ref_digit(p[0]))
+		return -EINVAL;
+	v = ref_strtoull(p, n, 0, &used, &overflow);
+	if (overflow || used != n || v > INT_MAX || (neg && v))
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
 /* kstrtoull(..., 0) on the whole write: an optional '+', a number, one
  * optional newline, nothing else. */
 static int ref_u64(const uint8_t *p, size_t n, bool nul, uint64_t *val)
@@ -379,6 +405,18 @@ static void check_pid(const char *buf, size_t n, const struct token *t,
 	o->pid = pid;
 }
 
+static void check_task_id(const char *buf, size_t n, const struct token *t)
+{
+	pid_t pid = -1, want = -1;
+	int rc = parse_task_id(buf, n, &pid), want_rc = ref_task_id(t, &want);
+
+	check_rc("parse_task_id", rc);
+	CHECK(rc == want_rc, "parse_task_id returned %d, reference %d", rc,
+	      want_rc);
+	CHECK(rc || (pid >= 0 && pid == want),
+	      "parse_task_id gave %d, reference %d", (int)pid, (int)want);
+}
+
 static void check_u64(const char *buf, size_t n, const struct token *t,
 		      struct outcome *o)
 {
@@ -435,6 +473,7 @@ static void run_parsers(const char *buf, size_t n, struct outcome *o)
 			     &o->amount[i]);
 	}
 	check_pid(buf, n, &t, o);
+	check_task_id(buf, n, &t);
 	check_u64(buf, n, &t, o);
 	check_agreement(&t, o);
 }

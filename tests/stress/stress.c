@@ -17,7 +17,7 @@
 #include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/reclaim.h"
-#include "engine/memcg.h"
+#include "engine/memcg_impl.h"
 #include "engine/move.h"
 #include "engine/pagecache.h"
 #include "engine/rss.h"
@@ -153,7 +153,7 @@ static void task_op(unsigned *seed)
 		/* Moves with and without their charges. */
 		struct memcg *g = pick_group(seed);
 
-		memcg_set_move_charge(g, (uint64_t)(rand_r(seed) % 4));
+		memcg_set_setting(g, MEMCG_MOVE_CHARGE, (uint64_t)(rand_r(seed) % 4));
 		memcg_move_task(tid, tid, g);
 		memcg_put(g);
 		break;
@@ -205,7 +205,7 @@ static void *sampler(void *arg)
 		} else if (op < 15) {
 			struct memcg *g = pick_group(&seed);
 
-			memcg_set_move_charge(g, (uint64_t)(rand_r(&seed) % 4));
+			memcg_set_setting(g, MEMCG_MOVE_CHARGE, (uint64_t)(rand_r(&seed) % 4));
 			memcg_move_task(tid, tid, g);
 			memcg_put(g);
 		} else {
@@ -331,12 +331,12 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 		long kmem = page_counter_read(&root->res[MEMCG_RES_KMEM]);
 
 		if (mem || memsw || kmem || memcg_swap_used() ||
-		    memcg_nr_children(root))
-			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld\n",
+		    memcg_nr_children(root) || page_counter_underflows())
+			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld underflows %ld\n",
 				    mem, memsw, kmem, memcg_swap_used(),
-				    memcg_nr_children(root));
+				    memcg_nr_children(root), page_counter_underflows());
 		render_dying(&why);
-		snprintf(what, sizeof(what), "%s: all counters are zero, nothing dying", name);
+		snprintf(what, sizeof(what), "%s: all counters are zero, none went below, nothing dying", name);
 		failed += report(first + 2, what, &why, why.len != 0);
 	}
 	strbuf_release(&why);

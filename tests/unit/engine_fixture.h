@@ -14,7 +14,7 @@
 #include "engine/check.h"
 #include "engine/engine.h"
 #include "engine/reclaim.h"
-#include "engine/memcg.h"
+#include "engine/memcg_impl.h"
 #include "engine/pagecache.h"
 #include "engine/stat.h"
 #include "engine/task.h"

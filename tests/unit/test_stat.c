@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "engine/engine.h"
-#include "engine/memcg.h"
+#include "engine/memcg_impl.h"
 #include "engine/reclaim.h"
 #include "engine/stat.h"
 

@@ -26,7 +26,7 @@
 #include "engine/anon.h"
 #include "engine/engine.h"
 #include "engine/reclaim.h"
-#include "engine/memcg.h"
+#include "engine/memcg_impl.h"
 #include "engine/move.h"
 #include "engine/page.h"
 #include "engine/pagecache.h"
@@ -204,7 +204,7 @@ static void bench_move(long pages)
 	b = mkgroup(memcg_root(), "b");
 	t = task_get_or_create(4000, 4000);
 	task_move(4000, 4000, a);
-	memcg_set_move_charge(b, 1);
+	memcg_set_setting(b, MEMCG_MOVE_CHARGE, 1);
 	if (anon_fault(t, pages)) {
 		fprintf(stderr, "enginebench: charge of %ld pages failed\n", pages);
 		exit(1);
