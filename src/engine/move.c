@@ -222,6 +222,7 @@ static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 	struct move mv = { .from = from, .to = to };
 
 	mv.common = common_ancestor(from, to);
+	realpage_updates_lock();
 	pthread_mutex_lock(&t->lock);
 	mv.kind = PAGE_ANON;
 	if (bits & MOVE_ANON) {
@@ -236,6 +237,7 @@ static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 	}
 	if (!mv.memsw || (*err = precharge(&mv))) {
 		pthread_mutex_unlock(&t->lock);
+		realpage_updates_unlock();
 		return;
 	}
 	mv.kind = PAGE_ANON;
@@ -252,6 +254,7 @@ static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 		swing_batch(&mv);
 	}
 	pthread_mutex_unlock(&t->lock);
+	realpage_updates_unlock();
 	/* The old group lets go of what moved; to, of what it did not use. */
 	page_counter_uncharge_upto(&from->res[MEMCG_RES_MEMORY],
 				   &mv.common->res[MEMCG_RES_MEMORY], mv.moved_mem);

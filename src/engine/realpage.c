@@ -17,13 +17,7 @@
  * merges the new scan into the set: pages only in the scan are mapped
  * now, pages only in the set were unmapped.
  *
- * Locks: update_lock serialises updates (the sampler and a move's scan);
- * then the set's lock; then real_lock, which guards the hash's contents,
- * the mapper counts and the frame pool; then the LRU locks.  A charge
- * (which may reclaim, and reclaim takes real_lock) is made with no
- * real_lock held.  The OOM path forgets a victim's set while an update
- * of another set may be charging: only one set lock is ever held by a
- * thread that also waits for another. */
+ * Locks: see LOCKING (update_lock, set locks, real_lock). */
 #include "realpage.h"
 
 #include <errno.h>
@@ -589,6 +583,16 @@ long realpage_reclaim(uint32_t idx)
 	}
 	pthread_mutex_unlock(&real_lock);
 	return done;
+}
+
+void realpage_updates_lock(void)
+{
+	pthread_mutex_lock(&update_lock);
+}
+
+void realpage_updates_unlock(void)
+{
+	pthread_mutex_unlock(&update_lock);
 }
 
 void realpage_for_each(struct task *t,

@@ -90,6 +90,12 @@ long realpage_reclaim(uint32_t idx);
 /* For charge moving: fn on the frame of each charged page t maps, with
  * whether t is the only member that maps it, under t's set lock (no page
  * of the set is unmapped or freed meanwhile). */
+/* A charge move holds these around its task lock: no update runs while
+ * it moves (an update may OOM-kill the task being moved, and that takes
+ * the task lock under the set lock). */
+void realpage_updates_lock(void);
+void realpage_updates_unlock(void);
+
 void realpage_for_each(struct task *t,
 		       void (*fn)(uint32_t idx, bool only_mapper, void *arg),
 		       void *arg);
