@@ -8,6 +8,7 @@
 #include "lib/pids.h"
 #include "memcg_impl.h"
 #include "rcu.h"
+#include "realpage.h"
 
 static struct cds_lfht *task_table;
 static struct task_pages_ops kind_ops[PAGE_NR_KINDS];
@@ -72,6 +73,7 @@ static void task_free_rcu(struct memcg_rcu_head *head)
 
 	pthread_mutex_destroy(&t->lock);
 	free(t->anon_blocks);
+	realpage_task_free(t);
 	free(t);
 }
 

@@ -19,6 +19,7 @@
 #include "page.h"
 
 struct memcg;
+struct real_set;
 
 struct task {
 	pid_t tid;
@@ -40,6 +41,8 @@ struct task {
 	atomic_bool has_mappings;	/* it mapped page cache (pagecache.c) */
 	atomic_bool oom_victim;		/* chosen by an OOM kill (oom.c) */
 	long rss_file_pages;		/* the RSS sampler's alone (rss.c) */
+	_Atomic(struct real_set *) real; /* host pages it maps (realpage.c) */
+	atomic_long nr_real_anon;	/* charged anon among them */
 };
 
 /* What a page kind does with a task's pages: exit frees or drops them as
