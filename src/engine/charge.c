@@ -23,7 +23,7 @@ static bool on_lru(uint32_t word)
 {
 	enum page_kind k = pg_kind(word);
 
-	if (word & PG_ISOLATED)
+	if (word & (PG_ISOLATED | PG_UNEVICTABLE))
 		return false;
 	return k == PAGE_FILE || (k == PAGE_ANON && !(word & PG_SWAPPED));
 }
@@ -40,10 +40,14 @@ static void page_account_into(long *delta, uint32_t word, long sign)
 		delta[MEMCG_CACHE] += sign;
 		if (word & PG_MAPPED)
 			delta[MEMCG_MAPPED_FILE] += sign;
+		if (word & PG_SHMEM)
+			delta[MEMCG_SHMEM] += sign;
 		break;
 	default:
 		return;
 	}
+	if (word & PG_UNEVICTABLE)
+		delta[MEMCG_UNEVICTABLE] += sign;
 	if (on_lru(word))
 		delta[MEMCG_INACTIVE_ANON + (int)lru_list_of(word)] += sign;
 }

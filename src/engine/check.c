@@ -50,7 +50,8 @@ static void tally_page(uint32_t idx, uint32_t word, void *arg)
 	} else if (kind == PAGE_ANON) {
 		t[T_RSS]++;
 	}
-	if ((kind == PAGE_FILE || kind == PAGE_ANON) && !(word & PG_ISOLATED))
+	if ((kind == PAGE_FILE || kind == PAGE_ANON) &&
+	    !(word & (PG_ISOLATED | PG_UNEVICTABLE)))
 		t[T_LRU + lru_list_of(word)]++;
 }
 

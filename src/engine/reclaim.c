@@ -42,7 +42,10 @@ static long shrink_kinds(struct memcg *scope)
 /* Whether reclaim may take this page now. */
 static bool reclaimable(uint32_t word)
 {
-	/* Mapped page cache is in use by a task: leave it. */
+	/* Mapped page cache is in use by a task: leave it.  A host's anon
+	 * or shmem page cannot be sent to swap from here. */
+	if (pg_kind(word) == PAGE_ANON || (word & PG_SHMEM))
+		return !(word & PG_REAL);
 	return !(pg_kind(word) == PAGE_FILE && (word & PG_MAPPED));
 }
 

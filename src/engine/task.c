@@ -72,6 +72,9 @@ static void task_free_rcu(struct memcg_rcu_head *head)
 
 	pthread_mutex_destroy(&t->lock);
 	free(t->anon_blocks);
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].release)
+			kind_ops[k].release(t);
 	free(t);
 }
 

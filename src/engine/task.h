@@ -19,6 +19,7 @@
 #include "page.h"
 
 struct memcg;
+struct real_set;
 
 struct task {
 	pid_t tid;
@@ -40,15 +41,20 @@ struct task {
 	atomic_bool has_mappings;	/* it mapped page cache (pagecache.c) */
 	atomic_bool oom_victim;		/* chosen by an OOM kill (oom.c) */
 	long rss_file_pages;		/* the RSS sampler's alone (rss.c) */
+	_Atomic(struct real_set *) real; /* host pages it maps (realpage.c) */
+	atomic_long nr_real_anon;	/* charged anon among them */
 };
 
 /* What a page kind does with a task's pages: exit frees or drops them as
  * the task goes; oom_pages counts what killing the task would free (its
- * OOM score) and oom_free frees that at once, for the victim. */
+ * OOM score) and oom_free frees that at once, for the victim; release
+ * frees what the kind keeps in the task record, when the record itself is
+ * freed (a grace period after its last reference). */
 struct task_pages_ops {
 	void (*exit)(struct task *t);
 	long (*oom_pages)(struct task *t);
 	void (*oom_free)(struct task *t);
+	void (*release)(struct task *t);
 };
 
 /* engine_init registers each kind's operations; exit runs in kind order. */

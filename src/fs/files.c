@@ -14,6 +14,7 @@
 #include "workload/workload.h"
 #include "lib/parse.h"
 #include "lib/pids.h"
+#include "host/pagetrack.h"
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
@@ -268,6 +269,8 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 		return -EINVAL;	/* as the kernel, before the permission check */
 	if (!may_move(ctx, &t))
 		return -EACCES;
+	if (is_procs(f) || pid == t.tgid)
+		pagetrack_before_move(t.tgid);	/* its pages so far stay */
 	if (is_procs(f))
 		return move_process(m, t.tgid);
 	return pidwatch_move(pid, t.tgid, m);

@@ -19,6 +19,7 @@
 #include "host/pidwatch.h"
 #include "host/forkscan.h"
 #include "host/reaper.h"
+#include "host/pagetrack.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
 #include "mount.h"
@@ -129,6 +130,12 @@ static int start_rsstrack(const struct memcgfs_options *opts)
 	return opts->track == TRACK_RSS ? rsstrack_start(opts->rss_interval_ms) : 0;
 }
 
+static int start_pagetrack(const struct memcgfs_options *opts)
+{
+	return opts->track == TRACK_PAGES ?
+	       pagetrack_start(opts->pages_interval_ms) : 0;
+}
+
 /* What runs beside the engine, in start order; stopped in reverse. */
 static const struct host_part {
 	int (*start)(const struct memcgfs_options *opts);
@@ -139,6 +146,7 @@ static const struct host_part {
 	{ start_reaper, reaper_stop },
 	{ start_forkscan, forkscan_stop },
 	{ start_rsstrack, rsstrack_stop },
+	{ start_pagetrack, pagetrack_stop },
 };
 #define NR_HOST_PARTS (sizeof(host_parts) / sizeof(host_parts[0]))
 
