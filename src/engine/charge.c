@@ -8,9 +8,15 @@
 #include "page.h"
 #include "rcu.h"
 
+/* The local statistic, and the subtree totals of m and its ancestors:
+ * a walk up as a charge's, so that memory.stat's total_ lines are read,
+ * not summed over the subtree (as the kernel's rstat keeps them). */
 static void stat_add(struct memcg *m, int item, long nr)
 {
 	atomic_fetch_add_explicit(&m->stat[item], nr, memory_order_relaxed);
+	for (; m; m = m->parent)
+		atomic_fetch_add_explicit(&m->stat_total[item], nr,
+					  memory_order_relaxed);
 }
 
 static bool on_lru(uint32_t word)

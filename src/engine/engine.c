@@ -71,6 +71,7 @@ static void wire_page_kinds(void)
 		.exit = free_anon,
 		.oom_pages = anon_oom_pages,
 		.oom_free = free_anon,
+		.release = realpage_task_free,
 	};
 	static const struct task_pages_ops file_task = {
 		.exit = pagecache_unmap_task,

@@ -33,7 +33,8 @@ void lruvec_init(struct lruvec *lv);
 void lruvec_destroy(struct lruvec *lv);
 
 /* Under m's LRU lock: put page idx at the tail (newest) of list, or take
- * it off its list.  Keep the LRU size statistics. */
+ * it off its list.  Links only: the LRU size statistics follow the page's
+ * state word (charge.c). */
 void lru_add(struct memcg *m, enum lru_list list, uint32_t idx);
 void lru_del(struct memcg *m, enum lru_list list, uint32_t idx);
 /* lru_add of idx[0..nr), in that order. */

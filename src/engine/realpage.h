@@ -1,4 +1,4 @@
-/* Real pages (SPEC §7, track=pages): the resident pages of real
+/* Real pages (memcgfs(8) REAL PROCESSES, track=pages): the resident pages of real
  * processes, each an engine page identified by its host frame number
  * (pfn) and owned by exactly one group, read without locks like every
  * engine page.

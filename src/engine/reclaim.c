@@ -2,6 +2,7 @@
 #include "reclaim.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -241,7 +242,27 @@ int memcg_force_empty(struct memcg *m)
 	return 0;
 }
 
+long memcg_charge_room(struct memcg *m)
+{
+	long room = LONG_MAX;
+
+	for (struct page_counter *c = &m->res[MEMCG_RES_MEMORY]; c; c = c->parent) {
+		long left = page_counter_limit(c) - page_counter_read(c);
+
+		if (left < room)
+			room = left;
+	}
+	return room > 0 ? room : 0;
+}
+
 int memcg_charge(struct memcg *m, long nr, struct task *self)
+{
+	struct oom_charge c = { self, nr, 0 };
+
+	return memcg_charge_part(m, nr, &c);
+}
+
+int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 {
 	int retries = CHARGE_RETRIES;
 
@@ -275,7 +296,7 @@ int memcg_charge(struct memcg *m, long nr, struct task *self)
 		rc.may_swap = res == MEMCG_RES_MEMORY;
 		if (memcg_reclaim(over, &rc) > 0 && --retries)
 			continue;
-		err = memcg_oom(over, res, nr, self);
+		err = memcg_oom(over, res, fail, c);
 		if (err)
 			return err;
 		retries = CHARGE_RETRIES;

@@ -8,7 +8,6 @@
 #include "lib/pids.h"
 #include "memcg_impl.h"
 #include "rcu.h"
-#include "realpage.h"
 
 static struct cds_lfht *task_table;
 static struct task_pages_ops kind_ops[PAGE_NR_KINDS];
@@ -73,7 +72,9 @@ static void task_free_rcu(struct memcg_rcu_head *head)
 
 	pthread_mutex_destroy(&t->lock);
 	free(t->anon_blocks);
-	realpage_task_free(t);
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].release)
+			kind_ops[k].release(t);
 	free(t);
 }
 
@@ -179,9 +180,9 @@ struct task *task_get_or_create(pid_t tid, pid_t tgid)
 	return t;
 }
 
-/* What a task leaves behind when it goes: its anon and swap are freed,
- * its mappings dropped.  Not under the tree lock (freeing takes LRU and
- * file locks). */
+/* What a task leaves behind when it goes: each page kind's exit runs
+ * (anon and swap freed, mappings dropped).  Not under the tree lock
+ * (freeing takes LRU and file locks). */
 static void task_release(struct task *t)
 {
 	pthread_mutex_lock(&t->lock);

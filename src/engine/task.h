@@ -47,11 +47,14 @@ struct task {
 
 /* What a page kind does with a task's pages: exit frees or drops them as
  * the task goes; oom_pages counts what killing the task would free (its
- * OOM score) and oom_free frees that at once, for the victim. */
+ * OOM score) and oom_free frees that at once, for the victim; release
+ * frees what the kind keeps in the task record, when the record itself is
+ * freed (a grace period after its last reference). */
 struct task_pages_ops {
 	void (*exit)(struct task *t);
 	long (*oom_pages)(struct task *t);
 	void (*oom_free)(struct task *t);
+	void (*release)(struct task *t);
 };
 
 /* engine_init registers each kind's operations; exit runs in kind order. */

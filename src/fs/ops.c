@@ -188,7 +188,7 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	fuse_reply_attr(req, &st, TIMEOUT);
 }
 
-/* SPEC §2: no group may be called like a control file or hold a newline. */
+/* memcgfs(8) DIRECTORIES: no group may be called like a control file or hold a newline. */
 static int check_group_name(const char *name)
 {
 	if (strlen(name) > NAME_MAX_BYTES)
@@ -338,7 +338,7 @@ static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	f = &ctl_files[idx];
 	/* An exit that already happened is accounted before anything is
-	 * read or written through this open (SPEC: "at once"). */
+	 * read or written through this open (memcgfs(8) THE WORKLOAD FILE: "at once"). */
 	pidwatch_sync();
 	strbuf_init(&sb);
 	if ((fi->flags & O_ACCMODE) != O_WRONLY && f->read) {
@@ -366,6 +366,8 @@ static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 1;
+	/* Only a line stream has something to do at close (memcgfs_flush). */
+	fi->noflush = !(h && h->lines);
 	if (fuse_reply_open(req, fi) != 0)
 		handle_put(h);
 }

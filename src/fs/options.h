@@ -1,4 +1,4 @@
-/* memcgfs's own mount options (SPEC §1), parsed out of the argument list
+/* memcgfs's own mount options (memcgfs(8) OPTIONS), parsed out of the argument list
  * before libfuse sees the rest. */
 #ifndef MEMCGFS_OPTIONS_H
 #define MEMCGFS_OPTIONS_H

@@ -1,4 +1,4 @@
-/* Real processes under OOM with oom_kill_disable (SPEC §7): the samplers
+/* Real processes under OOM with oom_kill_disable (memcgfs(8) REAL PROCESSES): the samplers
  * stop every member process of the group whose limit refused a charge
  * (SIGSTOP), as the kernel leaves them waiting in the fault that cannot be
  * charged, and resume them (SIGCONT) once the refused charge fits, or when

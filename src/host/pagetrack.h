@@ -1,4 +1,4 @@
-/* track=pages (SPEC §7): a sampler thread reads, every period, the pages
+/* track=pages (memcgfs(8) REAL PROCESSES): a sampler thread reads, every period, the pages
  * each member process maps (/proc/PID/maps and /proc/PID/pagemap) and
  * what the host knows of each (/proc/kpageflags, /proc/kpagecount), and
  * hands the engine the set (engine/realpage.h), which charges them as the

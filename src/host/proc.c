@@ -79,8 +79,6 @@ static const char *status_field(const char *status, const char *key)
 	return NULL;
 }
 
-static bool task_pinned(pid_t tid);
-
 int proc_task_info(pid_t tid, struct proc_task *out)
 {
 	char path[64], status[4096];
@@ -106,7 +104,6 @@ int proc_task_info(pid_t tid, struct proc_task *out)
 	out->tgid = (pid_t)strtol(tgid, NULL, 10);
 	out->ruid = (uid_t)r;
 	out->suid = (uid_t)s;
-	out->pinned = task_pinned(tid);
 	return 0;
 }
 
@@ -131,14 +128,13 @@ static bool is_zombie(const char *stat_path)
 	return !f || *f == 'Z' || *f == 'X';	/* gone counts too */
 }
 
-/* The kernel threads cgroup_procs_write_start() refuses to move: those
- * with PF_NO_SETAFFINITY (per-CPU threads such as ksoftirqd/0), and
- * kthreadd, which cgroup_init_kthreadd() marks no_cgroup_migration: it is
- * the kernel thread with no parent.  Flags from include/linux/sched.h. */
+/* Per-CPU kernel threads have PF_NO_SETAFFINITY; kthreadd, which
+ * cgroup_init_kthreadd() marks no_cgroup_migration, is the kernel thread
+ * with no parent.  Flags from include/linux/sched.h. */
 #define PF_KTHREAD 0x00200000u
 #define PF_NO_SETAFFINITY 0x04000000u
 
-static bool task_pinned(pid_t tid)
+bool proc_task_pinned(pid_t tid)
 {
 	char path[64], buf[1024];
 	unsigned int flags;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The command line (SPEC §1): --help, --version, option validation with its
+# The command line (memcgfs(8) OPTIONS): --help, --version, option validation with its
 # exit statuses, mountpoint checks, and clean exits on signals and unmount.
 
 load helpers
