@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "version.h"
+
 long page_counter_max_pages(unsigned long page_size)
 {
 	return (long)(LONG_MAX / (long)page_size);
@@ -40,6 +42,7 @@ void page_counter_charge(struct page_counter *c, long nr)
 
 		propagate_watermark(c, usage);
 	}
+	memcg_version_bump();
 }
 
 /* Charge c and its ancestors below stop (NULL: all of them). */
@@ -62,11 +65,13 @@ static bool try_charge(struct page_counter *c, struct page_counter *stop,
 		if (watermark)
 			propagate_watermark(it, usage);
 	}
+	memcg_version_bump();
 	return true;
 
 unwind:
 	for (struct page_counter *u = c; u != it; u = u->parent)
 		atomic_fetch_sub(&u->usage, nr);
+	memcg_version_bump();	/* failcnt moved */
 	return false;
 }
 
@@ -88,6 +93,7 @@ void page_counter_uncharge_upto(struct page_counter *c,
 {
 	for (; c != stop; c = c->parent)
 		atomic_fetch_sub(&c->usage, nr);
+	memcg_version_bump();
 }
 
 bool page_counter_try_charge_tentative(struct page_counter *c, long nr,
@@ -101,12 +107,14 @@ void page_counter_commit_watermark(struct page_counter *c,
 {
 	for (; c != stop; c = c->parent)
 		propagate_watermark(c, page_counter_read(c));
+	memcg_version_bump();
 }
 
 void page_counter_uncharge(struct page_counter *c, long nr)
 {
 	for (; c; c = c->parent)
 		atomic_fetch_sub(&c->usage, nr);
+	memcg_version_bump();
 }
 
 int page_counter_set_limit(struct page_counter *c, long nr)

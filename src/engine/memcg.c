@@ -10,6 +10,7 @@
 #include "rcu.h"
 #include "slab.h"
 #include "stat.h"
+#include "version.h"
 
 #define RESIZE_RETRIES 16
 
@@ -377,6 +378,7 @@ void memcg_put(struct memcg *m)
 		return;
 	pthread_mutex_lock(&dying_lock);
 	cds_list_del_init(&m->dying_node);
+	memcg_version_bump();	/* memcgfs.dying lost a line */
 	pthread_mutex_unlock(&dying_lock);
 	parent = m->parent;
 	memcg_call_rcu(&m->rcu, memcg_free_rcu);

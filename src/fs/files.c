@@ -236,7 +236,7 @@ static int read_tasks(struct memcg *m, const struct ctl_file *f,
 	return n < 0 ? (int)n : 0;
 }
 
-/* SPEC §8: the writer must be root or own the target (real or saved uid),
+/* SPEC §8: the opener must be root or own the target (real or saved uid),
  * as the kernel's cgroup v1 attach check. */
 static bool may_move(const struct ctl_ctx *ctx, const struct proc_task *t)
 {
@@ -364,11 +364,12 @@ const struct ctl_file ctl_files[] = {
 		write_flag_setting, NULL),
 	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL },
 	{ .name = "cgroup.procs", .mode = 0644, .where = CTL_ALL,
-	  .read = read_tasks, .write = write_tasks },
+	  .read = read_tasks, .write = write_tasks, .opener = true,
+	  .follows_host = true },
 	RO("cgroup.sane_behavior", read_zero, CTL_ROOT),
 	RO("memcgfs.dying", read_dying, CTL_ROOT),
 	{ .name = "memcgfs.workload", .mode = 0200, .where = CTL_ROOT,
-	  .write = write_workload },
+	  .write = write_workload, .opener = true },
 	COUNTER("memory.failcnt", 0644, MEMCG_RES_MEMORY, CTL_FAILCNT, write_reset),
 	{ .name = "memory.force_empty", .mode = 0200, .where = CTL_ALL,
 	  .write = write_force_empty },
@@ -400,9 +401,11 @@ const struct ctl_file ctl_files[] = {
 	SETTING("notify_on_release", notify_on_release, read_setting,
 		write_flag_setting, NULL),
 	{ .name = "release_agent", .mode = 0644, .where = CTL_ROOT,
-	  .read = read_release_agent, .write = write_release_agent },
+	  .read = read_release_agent, .write = write_release_agent,
+	  .opener = true },
 	{ .name = "tasks", .mode = 0644, .where = CTL_ALL,
-	  .read = read_tasks, .write = write_tasks },
+	  .read = read_tasks, .write = write_tasks, .opener = true,
+	  .follows_host = true },
 };
 
 const size_t ctl_nr_files = sizeof(ctl_files) / sizeof(ctl_files[0]);

@@ -11,11 +11,12 @@
 #include "engine/memcg.h"
 #include "engine/strbuf.h"
 
-/* Who is writing (from the FUSE request). */
+/* Who is writing: uid and gid are the opener's for the rows marked
+ * opener, else the writer's; pid is the writing thread. */
 struct ctl_ctx {
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;	/* the writing thread */
+	pid_t pid;
 };
 
 struct ctl_file;
@@ -50,6 +51,11 @@ struct ctl_file {
 	enum ctl_counter_field field;
 	size_t setting;		/* offsetof an atomic_int in struct memcg */
 	int (*set_u64)(struct memcg *m, uint64_t val);
+	/* Writes are judged by the opener's credentials (the kernel's
+	 * of->file->f_cred): the inode a lookup gives names who looked. */
+	bool opener;
+	/* Lists host tasks, which follow forks and exits on the host. */
+	bool follows_host;
 };
 
 /* Inode numbers keep a file's row in this many bits (see ops.c). */

@@ -23,6 +23,7 @@
 #include "host/reaper.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
+#include "cache.h"
 #include "node.h"
 #include "ops.h"
 #include "options.h"
@@ -231,7 +232,14 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
 		goto out_unmount;
 	}
+	ret = fcache_start(se);
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		engine_stop();
+		goto out_unmount;
+	}
 	ret = fuse_serve(se, &co);
+	fcache_stop();
 	engine_stop();
 	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 out_unmount:

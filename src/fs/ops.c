@@ -4,10 +4,15 @@
  * the directory, 1 + row for a control file) packed as
  * ((id << 6) | slot) + 1, so the root directory is inode 1 as FUSE wants.
  * Group ids are never reused, so a stale inode simply finds no group.
- * Every file op goes through the one table in files.c. */
+ * The files whose writes are judged by the opener's credentials (tasks,
+ * cgroup.procs, release_agent, memcgfs.workload) have one inode per user
+ * who looked them up: the opener index in the top bits says whose.
+ * Every file op goes through the one table in files.c; how reads are
+ * served and kept fresh is in READPATH. */
 #include "ops.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>		/* RENAME_EXCHANGE */
@@ -15,34 +20,79 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cache.h"
 #include "engine/memcg.h"
 #include "files.h"
 #include "host/pidwatch.h"
 #include "node.h"
 
 #define SLOT_BITS CTL_SLOT_BITS
+#define OPENER_SHIFT 44
+#define OPENER_MAX 4096
 #define NAME_MAX_BYTES 255
-#define TIMEOUT 1.0
+/* Directories and entries: every change to them goes through this mount,
+ * and the kernel drops what it changes itself. */
+#define TIMEOUT 3600.0
 /* readdir offsets: 1 ".", 2 "..", 3 + row for files, CHILD_OFF + id for
  * child groups, so an offset stays valid across concurrent mkdir/rmdir. */
 #define CHILD_OFF 64
 
-static fuse_ino_t ino_of(uint64_t id, int idx)
+/* Opener index i (1-based) stands for uid opener_uid[i - 1]. */
+static uid_t opener_uid[OPENER_MAX];
+static atomic_uint nr_openers;
+static pthread_mutex_t opener_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The opener index of uid, or 0 when the table is full. */
+static unsigned int opener_index(uid_t uid)
 {
-	return ((id << SLOT_BITS) | (uint64_t)(idx + 1)) + 1;
+	unsigned int n = atomic_load(&nr_openers), i;
+
+	for (i = 0; i < n; i++)
+		if (opener_uid[i] == uid)
+			return i + 1;
+	pthread_mutex_lock(&opener_lock);
+	n = atomic_load(&nr_openers);
+	for (i = 0; i < n && opener_uid[i] != uid; i++)
+		;
+	if (i == n && n < OPENER_MAX) {
+		opener_uid[n] = uid;
+		atomic_store(&nr_openers, n + 1);
+	}
+	pthread_mutex_unlock(&opener_lock);
+	return i < OPENER_MAX ? i + 1 : 0;
 }
 
-/* The group an inode belongs to (a reference, or NULL) and its row (-1 for
- * the directory). */
-static struct memcg *group_of(fuse_ino_t ino, int *idx)
+static fuse_ino_t ino_of(uint64_t id, int idx, unsigned int opener)
 {
-	uint64_t v = ino - 1;
-	int slot = (int)(v & ((1u << SLOT_BITS) - 1));
+	return (((uint64_t)opener << OPENER_SHIFT) | (id << SLOT_BITS) |
+		(uint64_t)(idx + 1)) + 1;
+}
+
+/* The inode that req's caller gets for row idx of group id. */
+static fuse_ino_t ino_for(fuse_req_t req, uint64_t id, int idx)
+{
+	if (idx < 0 || !ctl_files[idx].opener)
+		return ino_of(id, idx, 0);
+	return ino_of(id, idx, opener_index(fuse_req_ctx(req)->uid));
+}
+
+/* The group an inode belongs to (a reference, or NULL), its row (-1 for
+ * the directory) and, for the opener's files, the opener's uid. */
+static struct memcg *group_of_opener(fuse_ino_t ino, int *idx, uid_t *opener)
+{
+	uint64_t v = ino - 1, low = v & ((1ull << OPENER_SHIFT) - 1);
+	unsigned int oi = (unsigned int)(v >> OPENER_SHIFT);
+	int slot = (int)(low & ((1u << SLOT_BITS) - 1));
 	struct memcg *m;
 
-	if (slot > (int)ctl_nr_files)
+	if (slot > (int)ctl_nr_files || oi > atomic_load(&nr_openers))
 		return NULL;
-	m = memcg_tryget_by_id(v >> SLOT_BITS);
+	/* Each row has one kind of inode: with an opener or without. */
+	if ((slot > 0 && ctl_files[slot - 1].opener) != (oi != 0))
+		return NULL;
+	if (opener && oi)
+		*opener = opener_uid[oi - 1];
+	m = memcg_tryget_by_id(low >> SLOT_BITS);
 	if (!m)
 		return NULL;
 	*idx = slot - 1;
@@ -53,38 +103,59 @@ static struct memcg *group_of(fuse_ino_t ino, int *idx)
 	return m;
 }
 
-static void fill_stat(struct memcg *m, int idx, struct stat *st)
+static struct memcg *group_of(fuse_ino_t ino, int *idx)
 {
+	return group_of_opener(ino, idx, NULL);
+}
+
+/* The attributes of inode ino (row idx of m) and how long they hold. */
+static int fill_stat(struct memcg *m, fuse_ino_t ino, int idx, bool reading,
+		     struct stat *st, double *timeout)
+{
+	struct file_attr fa = { 0 };
 	struct node_attr a;
+	int err = 0;
 
 	group_node_get(m->priv, idx, &a);
 	memset(st, 0, sizeof(*st));
-	st->st_ino = ino_of(m->id, idx);
+	st->st_ino = ino;
 	st->st_uid = a.uid;
 	st->st_gid = a.gid;
 	st->st_atim = a.mtime;
 	st->st_mtim = a.mtime;
 	st->st_ctim = a.ctime;
 	st->st_blksize = (blksize_t)memcg_config()->page_size;
+	*timeout = TIMEOUT;
 	if (idx < 0) {
 		st->st_mode = S_IFDIR | a.mode;
 		st->st_nlink = 2 + (nlink_t)memcg_nr_children(m);
-	} else {
-		st->st_mode = S_IFREG | a.mode;
-		st->st_nlink = 1;
+		return 0;
 	}
+	st->st_mode = S_IFREG | a.mode;
+	st->st_nlink = 1;
+	/* The page cache serves reads up to st_size: the text's length. */
+	err = fcache_attr(ino, m, idx, reading, &fa);
+	st->st_size = (off_t)fa.size;
+	st->st_mtim = fa.mtime;
+	st->st_atim = fa.mtime;
+	*timeout = fa.timeout;
+	return err;
 }
 
 static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 {
 	struct fuse_entry_param e;
+	int err;
 
 	memset(&e, 0, sizeof(e));
-	fill_stat(m, idx, &e.attr);
-	e.ino = e.attr.st_ino;
-	e.attr_timeout = TIMEOUT;
-	e.entry_timeout = TIMEOUT;
-	fuse_reply_entry(req, &e);
+	e.ino = ino_for(req, m->id, idx);
+	err = fill_stat(m, e.ino, idx, false, &e.attr, &e.attr_timeout);
+	/* The opener's files are looked up at each open, by the opener. */
+	e.entry_timeout = idx >= 0 && ctl_files[idx].opener ? 0 : TIMEOUT;
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_entry(req, &e);
 }
 
 /* The directory group of inode dir, or NULL after replying an error. */
@@ -129,20 +200,33 @@ static void memcgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	memcg_put(m);
 }
 
+static void reply_attr(fuse_req_t req, struct memcg *m, fuse_ino_t ino,
+		       int idx, bool reading)
+{
+	struct stat st;
+	double timeout;
+	int err = fill_stat(m, ino, idx, reading, &st, &timeout);
+
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, timeout);
+}
+
 static void memcgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 			    struct fuse_file_info *fi)
 {
-	struct stat st;
 	int idx;
 	struct memcg *m = group_of(ino, &idx);
 
 	if (!m) {
-		fuse_reply_err(req, ENOENT);
+		/* A read (fi set) through a file of a removed group gets
+		 * the kernel's ENODEV; stat the usual ENOENT. */
+		fuse_reply_err(req, fi ? ENODEV : ENOENT);
 		return;
 	}
-	fill_stat(m, idx, &st);
+	reply_attr(req, m, ino, idx, fi != NULL);
 	memcg_put(m);
-	fuse_reply_attr(req, &st, TIMEOUT);
 }
 
 static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
@@ -152,7 +236,8 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct node_attr *a;
 	struct timespec now;
 	struct stat st;
-	int idx;
+	double timeout;
+	int idx, err;
 	struct memcg *m = group_of(ino, &idx);
 
 	if (!m) {
@@ -164,8 +249,6 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	/* Truncation of a control file is accepted and does nothing: one
-	 * write() is one command, there is no content to cut. */
 	n = m->priv;
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&n->lock);
@@ -182,9 +265,23 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		a->mtime = now;
 	a->ctime = now;
 	pthread_mutex_unlock(&n->lock);
-	fill_stat(m, idx, &st);
+	fcache_changed();	/* the other openers' inodes of this file */
+	err = fill_stat(m, ino, idx, false, &st, &timeout);
 	memcg_put(m);
-	fuse_reply_attr(req, &st, TIMEOUT);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	/* Truncation of a control file is accepted and does nothing: one
+	 * write() is one command, there is no content to cut.  The reply
+	 * says size 0 so that the kernel drops its cached text before the
+	 * write that follows lands in it, and stale attributes so that the
+	 * next reader asks again (and waits for that write). */
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		st.st_size = 0;
+		timeout = 0;
+	}
+	fuse_reply_attr(req, &st, timeout);
 }
 
 /* SPEC §2: no group may be called like a control file or hold a newline. */
@@ -246,6 +343,7 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	pidwatch_sync();	/* exited tasks must not hold the group */
 	err = memcg_remove(child);
 	memcg_put(child);
+	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
 }
 
@@ -279,91 +377,77 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (!err)
 		err = memcg_rename(child, newname);
 	memcg_put(child);
+	fcache_changed();	/* paths in memcgfs.dying */
 	fuse_reply_err(req, -err);
 }
 
-/* What an open control file reads: the value rendered at open.  A read
- * holds a reference while its reply is written: the reader may close the
- * file, and the release reach another worker, before that write returns. */
-struct ctl_handle {
-	atomic_int refs;
-	size_t len;
-	char data[];
-};
+/* No open reaches the daemon: the first is declined with ENOSYS under
+ * FUSE_CAP_NO_OPEN_SUPPORT, and from then on the kernel opens, flushes and
+ * releases by itself and serves reads from its page cache (READPATH).  A
+ * kernel without it gets a plain open whose cache is dropped at each open. */
+static bool no_open;
 
-static void handle_put(struct ctl_handle *h)
+static void memcgfs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	if (h && atomic_fetch_sub(&h->refs, 1) == 1)
-		free(h);
+	no_open = conn->capable & FUSE_CAP_NO_OPEN_SUPPORT;
+	/* Revalidation on every read compares size and mtime. */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* O_TRUNC comes as a truncation (setattr) that we answer, never as
+	 * the kernel emptying its cache on its own. */
+	conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
 }
 
 static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_file_info *fi)
 {
-	const struct ctl_file *f;
-	struct ctl_handle *h = NULL;
-	struct strbuf sb;
-	int idx, err = 0;
+	int idx;
 	struct memcg *m = group_of(ino, &idx);
 
 	if (!m) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if (idx < 0) {
-		memcg_put(m);
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	f = &ctl_files[idx];
-	/* An exit that already happened is accounted before anything is
-	 * read or written through this open (SPEC: "at once"). */
-	pidwatch_sync();
-	strbuf_init(&sb);
-	if ((fi->flags & O_ACCMODE) != O_WRONLY && f->read) {
-		err = f->read(m, f, &sb);
-		if (!err && sb.oom)
-			err = -ENOMEM;
-		h = err ? NULL : malloc(sizeof(*h) + sb.len);
-		if (!err && !h)
-			err = -ENOMEM;
-		if (h) {
-			atomic_init(&h->refs, 1);
-			h->len = sb.len;
-			if (sb.len)
-				memcpy(h->data, sb.buf, sb.len);
-		}
-	}
-	strbuf_release(&sb);
 	memcg_put(m);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
+	if (idx < 0) {
+		fuse_reply_err(req, EISDIR);
+	} else if (no_open) {
+		fuse_reply_err(req, ENOSYS);
+	} else {
+		fi->keep_cache = 0;
+		fi->noflush = 1;
+		fuse_reply_open(req, fi);
 	}
-	fi->fh = (uintptr_t)h;
-	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) != 0)
-		free(h);
 }
 
+/* Fills the kernel's page cache: the text whose length the attributes
+ * gave, so that no reader sees one value cut to another's length. */
 static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 			 off_t off, struct fuse_file_info *fi)
 {
-	struct ctl_handle *h = (struct ctl_handle *)(uintptr_t)fi->fh;
+	struct ctl_text *t;
+	int idx;
+	struct memcg *m = group_of(ino, &idx);
 
-	if (!h) {
-		fuse_reply_err(req, EINVAL);	/* write-only file */
+	if (!m || idx < 0) {
+		if (m)
+			memcg_put(m);
+		fuse_reply_err(req, m ? EISDIR : ENODEV);
 		return;
 	}
-	if (off < 0 || (size_t)off >= h->len) {
+	t = fcache_text(ino, m, idx);
+	memcg_put(m);
+	if (!t || t->err) {
+		fuse_reply_err(req, t ? -t->err : ENOMEM);
+	} else if (off < 0 || (size_t)off >= t->len) {
 		fuse_reply_buf(req, NULL, 0);
-		return;
+	} else {
+		if (size > t->len - (size_t)off)
+			size = t->len - (size_t)off;
+		fuse_reply_buf(req, t->data + off, size);
 	}
-	if (size > h->len - (size_t)off)
-		size = h->len - (size_t)off;
-	atomic_fetch_add(&h->refs, 1);
-	fuse_reply_buf(req, h->data + off, size);
-	handle_put(h);
+	ctl_text_put(t);
 }
 
 static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -373,26 +457,42 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	struct ctl_ctx ctx = { fc->uid, fc->gid, fc->pid };
 	const struct ctl_file *f;
 	int idx, err;
-	struct memcg *m = group_of(ino, &idx);
+	struct memcg *m = group_of_opener(ino, &idx, &ctx.uid);
 
 	if (!m) {
 		fuse_reply_err(req, ENODEV);	/* the group was removed */
 		return;
 	}
+	if (idx < 0) {
+		memcg_put(m);
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
 	f = &ctl_files[idx];
 	err = f->write ? f->write(m, f, buf, size, &ctx) : -EINVAL;
 	memcg_put(m);
+	/* Done before the reply: a read that starts after this write
+	 * returned sees what it did, and not the bytes it wrote. */
+	fcache_written(ino);
+	fcache_changed();
 	if (err)
 		fuse_reply_err(req, -err);
 	else
 		fuse_reply_write(req, size);
 }
 
-static void memcgfs_release(fuse_req_t req, fuse_ino_t ino,
-			    struct fuse_file_info *fi)
+static void memcgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	handle_put((struct ctl_handle *)(uintptr_t)fi->fh);
-	fuse_reply_err(req, 0);
+	fcache_forget(ino);
+	fuse_reply_none(req);
+}
+
+static void memcgfs_forget_multi(fuse_req_t req, size_t count,
+				 struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		fcache_forget(forgets[i].ino);
+	fuse_reply_none(req);
 }
 
 struct readdir_ctx {
@@ -417,7 +517,7 @@ static bool dir_add(struct readdir_ctx *rc, const char *name, fuse_ino_t ino,
 
 static int dir_add_child(struct memcg *child, void *arg)
 {
-	return !dir_add(arg, memcg_name(child), ino_of(child->id, -1), S_IFDIR,
+	return !dir_add(arg, memcg_name(child), ino_of(child->id, -1, 0), S_IFDIR,
 			(off_t)(CHILD_OFF + child->id));
 }
 
@@ -441,12 +541,12 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	if (off < 1)
 		full = !dir_add(&rc, ".", ino, S_IFDIR, 1);
 	if (!full && off < 2)
-		full = !dir_add(&rc, "..", root ? ino : ino_of(m->parent->id, -1),
+		full = !dir_add(&rc, "..", root ? ino : ino_of(m->parent->id, -1, 0),
 				S_IFDIR, 2);
 	for (size_t i = 0; !full && i < ctl_nr_files; i++) {
 		if ((off_t)(3 + i) <= off || !ctl_present(&ctl_files[i], root))
 			continue;
-		full = !dir_add(&rc, ctl_files[i].name, ino_of(m->id, (int)i),
+		full = !dir_add(&rc, ctl_files[i].name, ino_for(req, m->id, (int)i),
 				S_IFREG, (off_t)(3 + i));
 	}
 	if (!full)
@@ -537,10 +637,12 @@ const struct fuse_lowlevel_ops memcgfs_ops = {
 	.mkdir = memcgfs_mkdir,
 	.rmdir = memcgfs_rmdir,
 	.rename = memcgfs_rename,
+	.init = memcgfs_init,
+	.forget = memcgfs_forget,
+	.forget_multi = memcgfs_forget_multi,
 	.open = memcgfs_open,
 	.read = memcgfs_read,
 	.write = memcgfs_write,
-	.release = memcgfs_release,
 	.readdir = memcgfs_readdir,
 	.statfs = memcgfs_statfs,
 	.create = memcgfs_create,
