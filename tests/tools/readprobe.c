@@ -12,7 +12,6 @@
  *
  * A failing call prints "ERR NAME" (the errno's name) and nothing else;
  * exit status 0 either way, 2 on bad usage. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
