@@ -7,9 +7,11 @@
 #   contrib/test.sh                  the README's test command
 #   contrib/test.sh --sanitizers     the same under ASan+UBSan
 #   contrib/test.sh --tsan           unit and stress tests under TSan
+#   contrib/test.sh --distcheck      `make distcheck`: the tarball builds
+#                                    out of tree and its suites pass
 #
-# BUILD_DIR overrides where it builds (default build-test, build-asan or
-# build-tsan).
+# BUILD_DIR overrides where it builds (default build-test, build-asan,
+# build-tsan or build-distcheck).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -27,6 +29,10 @@ case "${1:-}" in
 	build=${BUILD_DIR:-$top/build-tsan}
 	target=check-tsan
 	;;
+--distcheck)
+	build=${BUILD_DIR:-$top/build-distcheck}
+	target=distcheck
+	;;
 esac
 
 "$top/contrib/deps.sh"
@@ -41,6 +47,26 @@ if ! make -s -j"$jobs" >build.log 2>&1; then
 	cat build.log
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
+fi
+if [ "$target" = distcheck ]; then
+	# The tarball's build tree is gone once distcheck passes: count from
+	# the summaries its make check printed.
+	rc=0
+	make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS="$flags" \
+		>distcheck.log 2>&1 || rc=$?
+	sum() {
+		sed -n "s/^# $1: *//p" distcheck.log | awk '{ n += $1 } END { print n + 0 }'
+	}
+	pass=$(sum PASS)
+	fail=$(( $(sum FAIL) + $(sum ERROR) + $(sum XPASS) ))
+	skip=$(sum SKIP)
+	if [ "$rc" -ne 0 ] || [ "$pass" -eq 0 ]; then
+		tail -n 40 distcheck.log
+		[ "$fail" -eq 0 ] && fail=1
+	fi
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+	exit
 fi
 make -s -j"$jobs" "$target" >/dev/null 2>&1 || true
 

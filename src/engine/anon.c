@@ -11,8 +11,9 @@
 #include <stdlib.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define ADD_BATCH 256

@@ -4,12 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "memcg.h"
-#include "oom.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
-
-#define CHARGE_RETRIES 16
 
 static void stat_add(struct memcg *m, int item, long nr)
 {
@@ -65,47 +62,6 @@ static void page_account(struct memcg *m, uint32_t word, long sign)
 
 	page_account_into(delta, word, sign);
 	apply_delta(m, delta);
-}
-
-int memcg_charge(struct memcg *m, long nr, struct task *self)
-{
-	int retries = CHARGE_RETRIES;
-
-	if (nr <= 0)
-		return 0;
-	for (;;) {
-		struct reclaim_control rc = { 0 };
-		struct page_counter *fail = NULL;
-		enum memcg_res res = MEMCG_RES_MEMSW;
-		struct memcg *over;
-		long excess;
-		int err;
-
-		/* memsw first, as the kernel: when it is what fails, reclaim
-		 * knows not to swap. */
-		if (page_counter_try_charge_tentative(&m->res[MEMCG_RES_MEMSW],
-						      nr, &fail)) {
-			res = MEMCG_RES_MEMORY;
-			if (page_counter_try_charge(&m->res[MEMCG_RES_MEMORY],
-						    nr, &fail)) {
-				page_counter_commit_watermark(&m->res[MEMCG_RES_MEMSW], NULL);
-				return 0;
-			}
-			page_counter_uncharge(&m->res[MEMCG_RES_MEMSW], nr);
-		}
-		over = memcg_of_counter(fail, res);
-		excess = page_counter_read(fail) + nr - page_counter_limit(fail);
-		rc.nr_to_reclaim = excess > 0 ? excess : 1;
-		/* Swapping moves a charge from memory to swap: it helps a
-		 * memory limit, never a memsw one. */
-		rc.may_swap = res == MEMCG_RES_MEMORY;
-		if (lru_reclaim(over, &rc) > 0 && --retries)
-			continue;
-		err = memcg_oom(over, res, nr, self);
-		if (err)
-			return err;
-		retries = CHARGE_RETRIES;
-	}
 }
 
 void memcg_uncharge(struct memcg *m, long nr, bool memory, bool memsw)

@@ -14,11 +14,8 @@
 struct memcg;
 struct task;
 
-/* Charge nr pages of memory and memsw to m and its ancestors.  The first
- * group whose limit fails reclaims in its subtree and then, if that is not
- * enough, goes OOM (oom.c).  self is the task the charge is for (it is not
- * charged twice if it becomes the victim).  0 or -ENOMEM. */
-int memcg_charge(struct memcg *m, long nr, struct task *self);
+/* Charging itself, with its reclaim and OOM retries, is memcg_charge()
+ * in reclaim.h. */
 
 /* Undo charges: memory and/or memsw, from m up. */
 void memcg_uncharge(struct memcg *m, long nr, bool memory, bool memsw);

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 
 #include "lru.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 #include "stat.h"

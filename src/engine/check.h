@@ -11,7 +11,7 @@
 #ifndef MEMCG_CHECK_H
 #define MEMCG_CHECK_H
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /* 0 if every invariant holds; otherwise -1 with what failed in why. */
 int memcg_check_invariants(struct strbuf *why);

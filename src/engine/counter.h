@@ -28,6 +28,8 @@ static inline long page_counter_read(const struct page_counter *c)
 	return atomic_load_explicit(&c->usage, memory_order_relaxed);
 }
 
+/* For reports and settings; the charge path reads the limit itself, with
+ * the ordering counter.c explains. */
 static inline long page_counter_limit(const struct page_counter *c)
 {
 	return atomic_load_explicit(&c->limit, memory_order_relaxed);
@@ -62,7 +64,15 @@ void page_counter_uncharge_upto(struct page_counter *c,
  * charges already reserved). */
 void page_counter_charge(struct page_counter *c, long nr);
 
+/* Uncharging more than is charged clamps the usage at zero, counts an
+ * underflow and, the first time, calls the warning hook (if set) with the
+ * usage it would have had and the pages uncharged. */
 void page_counter_uncharge(struct page_counter *c, long nr);
+
+typedef void (*page_counter_warn_fn)(long usage, long nr);
+void page_counter_set_warn_hook(page_counter_warn_fn fn);
+/* Underflows so far (process-wide; never reset). */
+long page_counter_underflows(void);
 
 /* Set the limit; -EBUSY if usage is above it (the limit is unchanged). */
 int page_counter_set_limit(struct page_counter *c, long nr);

@@ -1,11 +1,7 @@
-/* Per-group LRU lists and reclaim.
+/* Per-group LRU lists: the mechanism reclaim.c's policy works on.
  *
  * Each group has four lists of its resident pages, oldest at the head,
- * linked through the frames' 32-bit links under the group's LRU lock.
- * Reclaim in a subtree takes clean page cache first (inactive before
- * active, oldest first), then empty slab pages, then anonymous pages to
- * swap while swap space is left, swappiness allows and the failing limit
- * is not memsw (swapping cannot lower memory+swap). */
+ * linked through the frames' 32-bit links under the group's LRU lock. */
 #ifndef MEMCG_LRU_H
 #define MEMCG_LRU_H
 
@@ -56,20 +52,5 @@ static inline enum lru_list lru_list_of(uint32_t word)
 /* Under both LRU locks: move every page of child's lists to the tail of
  * parent's (O(1) per list). */
 void lru_splice(struct memcg *child, struct memcg *parent);
-
-/* How a reclaim pass may free pages. */
-struct reclaim_control {
-	long nr_to_reclaim;
-	bool may_swap;		/* anon pages may go to swap */
-	long nr_reclaimed;
-};
-
-/* Reclaim in m's subtree (NULL: the whole machine, groups furthest above
- * their soft limit first).  Returns pages freed. */
-long lru_reclaim(struct memcg *m, struct reclaim_control *rc);
-
-/* Installs lru_reclaim as the engine's reclaimer for limit changes and
- * force_empty. */
-void lru_install_reclaimer(void);
 
 #endif

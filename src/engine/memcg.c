@@ -1,18 +1,16 @@
 /* The group tree and lifecycle; see memcg.h. */
-#include "memcg.h"
+#include "memcg_impl.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "page.h"
+#include "lib/vec.h"
 #include "rcu.h"
-#include "slab.h"
-#include "stat.h"
 #include "version.h"
-
-#define RESIZE_RETRIES 16
 
 static struct memcg_config config;
 static long max_pages;
@@ -20,12 +18,9 @@ static struct memcg *root;
 static struct cds_lfht *id_table;
 static uint64_t next_id;
 static memcg_release_fn release_hook;
-static memcg_reclaim_fn reclaimer;
+static memcg_offline_fn offline_notifier;
 
 static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Serialises limit changes so the memsw >= memory rule is checked and set
- * as one step. */
-static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Removed groups that are still referenced: memcgfs.dying. */
 static pthread_mutex_t dying_lock = PTHREAD_MUTEX_INITIALIZER;
 static CDS_LIST_HEAD(dying_list);
@@ -40,7 +35,7 @@ static atomic_long swap_used;
  * holding a stale page word still finds a valid pointer. */
 struct ptr_table {
 	uint32_t cap;
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 	_Atomic(struct memcg_ptr *) slot[];
 };
 static struct ptr_table *ptr_table;
@@ -52,9 +47,30 @@ const struct memcg_config *memcg_config(void) { return &config; }
 struct memcg *memcg_root(void) { return root; }
 long memcg_max_pages(void) { return max_pages; }
 void memcg_set_release_hook(memcg_release_fn fn) { release_hook = fn; }
-void memcg_set_reclaimer(memcg_reclaim_fn fn) { reclaimer = fn; }
+void memcg_set_offline_notifier(memcg_offline_fn fn) { offline_notifier = fn; }
 void memcg_tree_lock(void) { pthread_mutex_lock(&tree_lock); }
 void memcg_tree_unlock(void) { pthread_mutex_unlock(&tree_lock); }
+
+bool memcg_is_root(const struct memcg *m) { return m->parent == NULL; }
+uint64_t memcg_id(const struct memcg *m) { return m->id; }
+struct memcg *memcg_parent(const struct memcg *m) { return m->parent; }
+void *memcg_priv(const struct memcg *m) { return m->priv; }
+
+bool memcg_online(struct memcg *m)
+{
+	return atomic_load(&m->flags) & MEMCG_ONLINE;
+}
+
+const char *memcg_name(struct memcg *m)
+{
+	return rcu_dereference(m->name)->str;
+}
+
+void memcg_set_priv(struct memcg *m, void *priv, void (*priv_free)(void *))
+{
+	m->priv = priv;
+	m->priv_free = priv_free;
+}
 
 static unsigned long hash_id(uint64_t id)
 {
@@ -66,7 +82,8 @@ static unsigned long hash_id(uint64_t id)
 
 static int match_id(struct cds_lfht_node *node, const void *key)
 {
-	const struct memcg *m = caa_container_of(node, struct memcg, id_node);
+	const struct memcg *m = caa_container_of(memcg_lfht_found(node),
+						  struct memcg, id_node);
 
 	return m->id == *(const uint64_t *)key;
 }
@@ -81,12 +98,12 @@ static struct memcg_name *name_new(const char *s)
 	return name;
 }
 
-static void name_free_rcu(struct rcu_head *head)
+static void name_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct memcg_name, rcu));
 }
 
-static void ptr_table_free_rcu(struct rcu_head *head)
+static void ptr_table_free_rcu(struct memcg_rcu_head *head)
 {
 	free(caa_container_of(head, struct ptr_table, rcu));
 }
@@ -121,22 +138,23 @@ static struct memcg_ptr *memcg_ptr_new(struct memcg *m)
 
 	if (!p)
 		return NULL;
+	p->memcg = m;
+	atomic_init(&p->refcnt, 1);
+	CDS_INIT_LIST_HEAD(&p->node);
 	pthread_mutex_lock(&ptr_lock);
 	if (nr_free_ids)
 		id = free_ids[--nr_free_ids];
 	else if (ptr_table_grow(next_ptr_id))
 		id = next_ptr_id++;
-	if (id)
+	if (id) {
+		p->id = id;	/* complete before it is published */
 		atomic_store_explicit(&ptr_table->slot[id], p, memory_order_release);
+	}
 	pthread_mutex_unlock(&ptr_lock);
 	if (!id) {
 		free(p);
 		return NULL;
 	}
-	p->id = id;
-	p->memcg = m;
-	atomic_init(&p->refcnt, 1);
-	CDS_INIT_LIST_HEAD(&p->node);
 	return p;
 }
 
@@ -147,10 +165,11 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id)
 	return atomic_load_explicit(&t->slot[id], memory_order_acquire);
 }
 
-static void memcg_ptr_free_rcu(struct rcu_head *head)
+/* Take p out of the id table, its id free for reuse, and free it: once no
+ * reader can hold its id (a grace period after its last page, or never
+ * seen by one). */
+static void memcg_ptr_destroy(struct memcg_ptr *p)
 {
-	struct memcg_ptr *p = caa_container_of(head, struct memcg_ptr, rcu);
-
 	pthread_mutex_lock(&ptr_lock);
 	atomic_store(&ptr_table->slot[p->id], NULL);
 	if (nr_free_ids == cap_free_ids) {
@@ -168,6 +187,11 @@ static void memcg_ptr_free_rcu(struct rcu_head *head)
 	free(p);
 }
 
+static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
+{
+	memcg_ptr_destroy(caa_container_of(head, struct memcg_ptr, rcu));
+}
+
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 {
 	long old = atomic_load(&p->refcnt);
@@ -178,7 +202,8 @@ bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 	return false;
 }
 
-/* Never called with an LRU lock held: the last put takes the tree lock. */
+/* Never called with an LRU lock held: the last put takes the tree lock
+ * (src/engine/LOCKING). */
 void memcg_ptr_put(struct memcg_ptr *p, long nr)
 {
 	struct memcg *m;
@@ -235,9 +260,12 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 	m->ptr = memcg_ptr_new(m);
 	m->kmem_ptr = config.kmem_model == MEMCG_KMEM_PIN ? memcg_ptr_new(m) : m->ptr;
 	if (!m->ptr || !m->kmem_ptr) {
-		free(m->ptr);
-		if (m->kmem_ptr != m->ptr)
-			free(m->kmem_ptr);
+		/* Published in the id table already (whose entries the
+		 * engine's exit frees), though no page has seen them. */
+		if (m->ptr)
+			memcg_ptr_destroy(m->ptr);
+		if (m->kmem_ptr && m->kmem_ptr != m->ptr)
+			memcg_ptr_destroy(m->kmem_ptr);
 		free(m->name);
 		free(m);
 		return NULL;
@@ -276,39 +304,9 @@ static void memcg_free(struct memcg *m)
 	free(m);
 }
 
-static void memcg_free_rcu(struct rcu_head *head)
+static void memcg_free_rcu(struct memcg_rcu_head *head)
 {
 	memcg_free(caa_container_of(head, struct memcg, rcu));
-}
-
-int memcg_engine_init(const struct memcg_config *cfg)
-{
-	config = *cfg;
-	max_pages = page_counter_max_pages(cfg->page_size);
-	next_id = 0;
-	next_ptr_id = 1;	/* id 0 means "no owner" in a page frame */
-	atomic_init(&swap_used, 0);
-	page_counter_init(&machine[MEMCG_RES_MEMORY], NULL, cfg->mem_pages);
-	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
-			  cfg->mem_pages + cfg->swap_pages);
-	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
-	if (frames_init() || slab_init())
-		return -ENOMEM;
-	id_table = cds_lfht_new_flavor(64, 64, 0,
-				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-				&urcu_memb_flavor, NULL);
-	if (!id_table)
-		return -ENOMEM;
-	root = memcg_alloc(NULL, "");
-	if (!root) {
-		cds_lfht_destroy(id_table, NULL);
-		return -ENOMEM;
-	}
-	root->id = next_id++;
-	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(root->id), &root->id_node);
-	memcg_rcu_read_unlock();
-	return 0;
 }
 
 static void destroy_subtree(struct memcg *m)
@@ -332,13 +330,47 @@ static void free_all_ptrs(void)
 	nr_free_ids = cap_free_ids = 0;
 }
 
-/* Tear everything down.  Only for a quiescent engine: no other thread may
- * use it any more (the daemon at exit, unit tests between cases). */
-void memcg_engine_exit(void)
+void memcg_configure(const struct memcg_config *cfg)
+{
+	config = *cfg;
+	max_pages = page_counter_max_pages(cfg->page_size);
+}
+
+int memcg_tree_init(void)
+{
+	const struct memcg_config *cfg = &config;
+
+	next_id = 0;
+	next_ptr_id = 1;	/* id 0 means "no owner" in a page frame */
+	atomic_init(&swap_used, 0);
+	page_counter_init(&machine[MEMCG_RES_MEMORY], NULL, cfg->mem_pages);
+	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
+			  cfg->mem_pages + cfg->swap_pages);
+	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
+	id_table = cds_lfht_new_flavor(64, 64, 0,
+				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				&urcu_memb_flavor, NULL);
+	if (!id_table)
+		return -ENOMEM;
+	root = memcg_alloc(NULL, "");
+	if (!root) {
+		cds_lfht_destroy(id_table, NULL);
+		id_table = NULL;
+		free_all_ptrs();
+		return -ENOMEM;
+	}
+	root->id = next_id++;
+	memcg_rcu_read_lock();
+	memcg_lfht_add(id_table, hash_id(root->id), &root->id_node);
+	memcg_rcu_read_unlock();
+	return 0;
+}
+
+void memcg_tree_exit(void)
 {
 	struct memcg *m, *tmp;
 
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	memcg_rcu_read_lock();
 	destroy_subtree(root);
 	memcg_rcu_read_unlock();
@@ -349,8 +381,6 @@ void memcg_engine_exit(void)
 	cds_lfht_destroy(id_table, NULL);
 	id_table = NULL;
 	free_all_ptrs();
-	slab_exit();
-	frames_exit();
 }
 
 void memcg_get(struct memcg *m)
@@ -395,7 +425,7 @@ struct memcg *memcg_tryget_by_id(uint64_t id)
 
 	memcg_rcu_read_lock();
 	cds_lfht_lookup(id_table, hash_id(id), match_id, &id, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	if (node) {
 		m = caa_container_of(node, struct memcg, id_node);
 		if (!memcg_online(m) || !memcg_tryget(m))
@@ -454,7 +484,7 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 	memcg_get(m);		/* the caller's */
 	cds_list_add_tail_rcu(&m->sibling, &parent->children);
 	memcg_rcu_read_lock();
-	cds_lfht_add(id_table, hash_id(m->id), &m->id_node);
+	memcg_lfht_add(id_table, hash_id(m->id), &m->id_node);
 	memcg_rcu_read_unlock();
 	*err = 0;
 out:
@@ -515,8 +545,10 @@ static void kmem_offline(struct memcg *m)
  * settles the reference, or the writer (who may still hold a removed group,
  * as an open limit file does) sees the group gone and takes none.  A
  * reference taken after kmem_offline() would never be dropped. */
-static void kmem_activate(struct memcg *m)
+void memcg_kmem_activate(struct memcg *m)
 {
+	if (m->kmem_ptr == m->ptr)
+		return;		/* kmem=reparent: nothing pins */
 	pthread_mutex_lock(&tree_lock);
 	if (memcg_online(m) &&
 	    !(atomic_fetch_or(&m->flags, MEMCG_KMEM_ACTIVE) & MEMCG_KMEM_ACTIVE))
@@ -545,7 +577,7 @@ void memcg_kmem_uncharged(struct memcg *m)
  * in, and every memcg_ptr pointing at it swung to the parent (the 2019
  * design).  Counters stay: the parent's hierarchical counters already
  * hold these charges, so no live group's counter changes.  Under the tree
- * lock; takes both LRU locks, child first. */
+ * lock; takes both LRU locks, in src/engine/LOCKING's order. */
 static void reparent(struct memcg *m, struct memcg *parent)
 {
 	struct memcg_ptr *p;
@@ -602,7 +634,8 @@ out:
 		return err;
 	}
 	/* Its slab caches die: shrunk now, destroyed by the reaper. */
-	slab_group_offline(m);
+	if (offline_notifier)
+		offline_notifier(m);
 	if (m->kmem_ptr != m->ptr) {
 		kmem_offline(m);
 		memcg_ptr_put(m->kmem_ptr, 1);
@@ -703,88 +736,72 @@ long memcg_nr_children(struct memcg *parent)
 	return n;
 }
 
-/* Shrink a counter's limit, reclaiming while that makes progress. */
-static int resize_limit(struct memcg *m, enum memcg_res res, long pages)
-{
-	int retries = RESIZE_RETRIES;
-
-	for (;;) {
-		int err = page_counter_set_limit(&m->res[res], pages);
-		long excess;
-
-		if (err != -EBUSY)
-			return err;
-		excess = page_counter_read(&m->res[res]) - pages;
-		/* As the kernel: swapping cannot bring memsw down. */
-		if (!reclaimer ||
-		    (reclaimer(m, excess, res != MEMCG_RES_MEMSW) == 0 &&
-		     --retries == 0))
-			return -EBUSY;
-	}
-}
-
-int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
-{
-	int err = 0;
-
-	if (memcg_is_root(m))
-		return -EINVAL;
-	pthread_mutex_lock(&limit_lock);
-	/* memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes. */
-	if (res == MEMCG_RES_MEMORY &&
-	    pages > page_counter_limit(&m->res[MEMCG_RES_MEMSW]))
-		err = -EINVAL;
-	if (res == MEMCG_RES_MEMSW &&
-	    pages < page_counter_limit(&m->res[MEMCG_RES_MEMORY]))
-		err = -EINVAL;
-	if (!err)
-		err = resize_limit(m, res, pages);
-	if (!err && res == MEMCG_RES_KMEM && m->kmem_ptr != m->ptr)
-		kmem_activate(m);
-	pthread_mutex_unlock(&limit_lock);
-	return err;
-}
-
 int memcg_set_soft_limit(struct memcg *m, long pages)
 {
 	atomic_store(&m->soft_limit, pages);
 	return 0;
 }
 
-int memcg_set_swappiness(struct memcg *m, uint64_t val)
+/* Where each setting lives and what it accepts. */
+static const struct {
+	size_t field;		/* offsetof an atomic_int in struct memcg */
+	uint64_t min, max;
+	bool flag;		/* any value; non-zero is stored as 1 */
+	bool not_root;
+} settings[MEMCG_NR_SETTINGS] = {
+	[MEMCG_SWAPPINESS] = { offsetof(struct memcg, swappiness), 0, 200 },
+	[MEMCG_MOVE_CHARGE] = { offsetof(struct memcg, move_charge), 0, 3 },
+	[MEMCG_OOM_KILL_DISABLE] = { offsetof(struct memcg, oom_kill_disable),
+				     0, 1, .not_root = true },
+	[MEMCG_NOTIFY_ON_RELEASE] = { offsetof(struct memcg, notify_on_release),
+				      .flag = true },
+	[MEMCG_CLONE_CHILDREN] = { offsetof(struct memcg, clone_children),
+				   .flag = true },
+	/* The hierarchy is always on: 1 is accepted and changes nothing. */
+	[MEMCG_USE_HIERARCHY] = { 0, 1, 1 },
+};
+
+static atomic_int *setting_field(struct memcg *m, enum memcg_setting s)
 {
-	if (val > 200)
+	return settings[s].field ?
+	       (atomic_int *)((char *)m + settings[s].field) : NULL;
+}
+
+int memcg_setting(struct memcg *m, enum memcg_setting s)
+{
+	atomic_int *f = setting_field(m, s);
+
+	return f ? atomic_load(f) : 1;
+}
+
+int memcg_set_setting(struct memcg *m, enum memcg_setting s, uint64_t val)
+{
+	atomic_int *f = setting_field(m, s);
+
+	if (settings[s].flag)
+		val = val != 0;
+	else if (val < settings[s].min || val > settings[s].max ||
+		 (settings[s].not_root && memcg_is_root(m)))
 		return -EINVAL;
-	atomic_store(&m->swappiness, (int)val);
+	if (f)
+		atomic_store(f, (int)val);
 	return 0;
 }
 
-int memcg_set_move_charge(struct memcg *m, uint64_t val)
+long memcg_soft_limit(struct memcg *m)
 {
-	if (val > 3)
-		return -EINVAL;
-	atomic_store(&m->move_charge, (int)val);
-	return 0;
+	return atomic_load(&m->soft_limit);
 }
 
-int memcg_set_oom_kill_disable(struct memcg *m, uint64_t val)
+void memcg_read_counter(struct memcg *m, enum memcg_res res,
+			struct memcg_counter *out)
 {
-	if (memcg_is_root(m) || val > 1)
-		return -EINVAL;
-	atomic_store(&m->oom_kill_disable, (int)val);
-	return 0;
-}
+	struct page_counter *c = &m->res[res];
 
-/* The hierarchy is always on: 1 is accepted and changes nothing. */
-int memcg_set_use_hierarchy(struct memcg *m, uint64_t val)
-{
-	(void)m;
-	return val == 1 ? 0 : -EINVAL;
-}
-
-void memcg_set_flag_setting(atomic_int *setting, uint64_t val)
-{
-	atomic_store(setting, val != 0);
+	out->usage = page_counter_read(c);
+	out->limit = page_counter_limit(c);
+	out->max_usage = atomic_load(&c->watermark);
+	out->failcnt = atomic_load(&c->failcnt);
 }
 
 void memcg_reset_failcnt(struct memcg *m, enum memcg_res res)
@@ -795,21 +812,6 @@ void memcg_reset_failcnt(struct memcg *m, enum memcg_res res)
 void memcg_reset_max_usage(struct memcg *m, enum memcg_res res)
 {
 	page_counter_reset_watermark(&m->res[res]);
-}
-
-int memcg_force_empty(struct memcg *m)
-{
-	int retries = RESIZE_RETRIES;
-
-	if (memcg_is_root(m))
-		return -EINVAL;
-	/* As the kernel: reclaim what can be, succeed even if charges stay. */
-	while (reclaimer && retries &&
-	       page_counter_read(&m->res[MEMCG_RES_MEMORY]))
-		if (reclaimer(m, page_counter_read(&m->res[MEMCG_RES_MEMORY]),
-			      true) == 0)
-			retries--;
-	return 0;
 }
 
 long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res)
@@ -825,25 +827,6 @@ long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res)
 	return limit;
 }
 
-static void render_flags(struct strbuf *sb, unsigned flags)
-{
-	static const struct { unsigned bit; const char *name; } names[] = {
-		{ MEMCG_ONLINE, "ONLINE" },
-		{ MEMCG_KMEM_ACTIVE, "KMEM_ACTIVE" },
-		{ MEMCG_KMEM_DEAD, "KMEM_DEAD" },
-	};
-	const char *sep = "";
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(flags & names[i].bit))
-			continue;
-		strbuf_addf(sb, "%s%s", sep, names[i].name);
-		sep = ",";
-	}
-	if (!*sep)
-		strbuf_add(sb, "-", 1);
-}
-
 /* Kernel memory still charged to a removed group: only kmem=pin keeps
  * any (under kmem=reparent it went to the parent). */
 static long dead_kmem(struct memcg *m)
@@ -852,56 +835,40 @@ static long dead_kmem(struct memcg *m)
 	       page_counter_read(&m->res[MEMCG_RES_KMEM]) : 0;
 }
 
-/* One row of memcgfs.dying, taken under dying_lock; its caches= column is
- * filled in after the lock is dropped, because the slab lock ranks above
- * dying_lock (a slab shrink can drop the last reference of a group). */
-struct dying_row {
-	uint64_t id;
-	struct strbuf head;
-	unsigned flags;
-};
-
-void memcg_render_dying(struct strbuf *sb)
+void memcg_dying_release(struct memcg_dying *rows, long n)
 {
-	struct dying_row *rows = NULL;
-	size_t n = 0, cap = 0;
+	for (long i = 0; i < n; i++)
+		free(rows[i].path);
+	free(rows);
+}
+
+long memcg_dying_snapshot(struct memcg_dying **out)
+{
+	VEC(struct memcg_dying) rows = VEC_INIT;
 	struct memcg *m;
+	long err = 0;
 
 	pthread_mutex_lock(&dying_lock);
 	cds_list_for_each_entry(m, &dying_list, dying_node) {
-		struct dying_row *r;
+		struct memcg_dying *r = VEC_PUSH(&rows);
 
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 8;
-			void *p = realloc(rows, ncap * sizeof(*rows));
-
-			if (!p) {
-				sb->oom = true;
-				break;
-			}
-			rows = p;
-			cap = ncap;
+		if (!r) {
+			err = -ENOMEM;
+			break;
 		}
-		r = &rows[n++];
 		r->id = m->id;
+		r->path = m->dead_path ? strdup(m->dead_path) : NULL;
+		r->refs = atomic_load(&m->refcnt);
 		r->flags = atomic_load(&m->flags);
-		strbuf_init(&r->head);
-		strbuf_addf(&r->head, "%llu %s refs=%ld kmem=%llu pages=%ld ",
-			    (unsigned long long)m->id,
-			    m->dead_path ? m->dead_path : "?",
-			    atomic_load(&m->refcnt),
-			    (unsigned long long)dead_kmem(m) * config.page_size,
-			    memcg_stat_local(m, MEMCG_CACHE) +
-				    memcg_stat_local(m, MEMCG_RSS) + dead_kmem(m));
+		r->kmem_pages = dead_kmem(m);
+		r->pages = memcg_stat_local(m, MEMCG_CACHE) +
+			   memcg_stat_local(m, MEMCG_RSS) + r->kmem_pages;
 	}
 	pthread_mutex_unlock(&dying_lock);
-
-	for (size_t i = 0; i < n; i++) {
-		strbuf_add(sb, rows[i].head.buf, rows[i].head.len);
-		strbuf_addf(sb, "caches=%ld state=", slab_dead_copies_of(rows[i].id));
-		render_flags(sb, rows[i].flags);
-		strbuf_add(sb, "\n", 1);
-		strbuf_release(&rows[i].head);
+	if (err) {
+		memcg_dying_release(rows.v, (long)rows.nr);
+		return err;
 	}
-	free(rows);
+	*out = rows.v;
+	return (long)rows.nr;
 }

@@ -1,25 +1,22 @@
 /* Memory control groups: the tree, per-group counters and settings, and the
- * group lifecycle.
+ * group lifecycle.  This is what the faces (fs/, host/, workload/) see:
+ * struct memcg itself is the engine's (memcg_impl.h).
  *
  * Tree changes (create, remove, rename) and task moves take one mutex, the
- * tree lock.  Readers walk the tree under RCU.  A group is freed one grace
+ * tree lock.  Readers walk the tree under RCU.  Every lock and its order:
+ * src/engine/LOCKING.  A group is freed one grace
  * period after its last reference goes; lookups hand out references with
  * tryget, so a reader that found a group can keep using it after a
  * concurrent removal (it is then offline: not ONLINE). */
 #ifndef MEMCG_MEMCG_H
 #define MEMCG_MEMCG_H
 
-#include <stdatomic.h>
+struct memcg;
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <urcu/list.h>
-#include <urcu/rculfhash.h>
-#include <urcu/urcu-memb.h>
-
-#include "counter.h"
-#include "lru.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 enum memcg_res {
 	MEMCG_RES_MEMORY,
@@ -28,9 +25,9 @@ enum memcg_res {
 	MEMCG_NR_RES,
 };
 
-/* Local statistics, in memory.stat order (the first twenty names).  Items
- * up to MEMCG_NR_PAGE_ITEMS count pages and print as bytes; the events
- * after them print as counts; the LRU sizes at the end are pages again. */
+/* Local statistics, in memory.stat order (the first twenty names).  Most
+ * count pages and print as bytes; the events (refaults, pgpgin, pgpgout,
+ * pgfault, pgmajfault) print as counts: fs/render.c's table says which. */
 enum memcg_stat_item {
 	MEMCG_CACHE,
 	MEMCG_RSS,
@@ -79,105 +76,28 @@ struct memcg_config {
 #define MEMCG_KMEM_ACTIVE	0x2u	/* kmem accounting on (kmem=pin) */
 #define MEMCG_KMEM_DEAD		0x4u	/* removed with kmem still charged */
 
-/* What pages and kernel objects point at instead of a group, so that a
- * removed group's charges move to its parent by swinging one pointer
- * (O(1) reparenting, the 2019 design).  Each group has one; a removed
- * group's pointers join its parent's list. */
-struct memcg_ptr {
-	struct memcg *memcg;		/* RCU; holds a reference on it */
-	atomic_long refcnt;		/* pages and objects, +1 for its group */
-	uint32_t id;			/* what page frames store */
-	struct cds_list_head node;	/* on memcg->ptrs, under the tree lock */
-	struct rcu_head rcu;
-};
-
-struct memcg_name {
-	struct rcu_head rcu;
-	char str[];
-};
-
-struct memcg {
-	uint64_t id;			/* never reused */
-	struct memcg_name *name;	/* RCU: swapped by rename */
-	struct memcg *parent;
-	struct cds_list_head children;	/* RCU list, in creation (id) order */
-	struct cds_list_head sibling;
-
-	struct page_counter res[MEMCG_NR_RES];
-	atomic_long soft_limit;		/* pages */
-	atomic_int swappiness;
-	atomic_int move_charge;		/* bit 0 anon, bit 1 file */
-	atomic_int oom_kill_disable;
-	atomic_int under_oom;
-	atomic_long oom_need;		/* the refused charge, while under_oom */
-	atomic_int oom_res;		/* the limit it failed at */
-	atomic_long oom_kill;
-	atomic_int notify_on_release;
-	atomic_int clone_children;
-	atomic_long stat[MEMCG_NR_STAT];
-	atomic_long nr_caches;		/* per-group slab cache copies */
-
-	atomic_uint flags;
-	atomic_long refcnt;
-
-	struct memcg_ptr *ptr;		/* this group's own pointer */
-	/* What its slab pages point at: ptr itself under kmem=reparent; under
-	 * kmem=pin one that removal never swings, so kernel memory keeps
-	 * charging (and pinning) the dying group. */
-	struct memcg_ptr *kmem_ptr;
-	struct cds_list_head ptrs;	/* pointers at this group, tree lock */
-	struct lruvec lruvec;		/* its pages; the lock also guards stat */
-
-	/* Under the tree lock. */
-	struct cds_list_head tasks;
-	long nr_tasks;
-	long nr_moving;			/* charge moves into or out of it */
-	struct cds_list_head dying_node;
-	char *dead_path;		/* the path it had, once removed */
-
-	struct cds_lfht_node id_node;
-	long check_tally[10];		/* check.c's scratch, quiescent only */
-	void *priv;			/* owned by the file-system face */
-	void (*priv_free)(void *priv);
-	struct rcu_head rcu;
-};
-
 /* Called, under the tree lock, when a group with notify_on_release set
  * becomes empty (no tasks, no children).  It must not call the engine. */
 typedef void (*memcg_release_fn)(const char *path);
 
-/* Reclaims up to nr pages from m's subtree, sending anon to swap only if
- * may_swap; returns pages freed.  Installed by the LRU layer; without one
- * nothing is reclaimable. */
-typedef long (*memcg_reclaim_fn)(struct memcg *m, long nr, bool may_swap);
-
-int memcg_engine_init(const struct memcg_config *cfg);
-void memcg_engine_exit(void);
 const struct memcg_config *memcg_config(void);
 struct memcg *memcg_root(void);
 /* The "unlimited" page count: the largest below 2^63 bytes. */
 long memcg_max_pages(void);
 void memcg_set_release_hook(memcg_release_fn fn);
-void memcg_set_reclaimer(memcg_reclaim_fn fn);
 
-void memcg_tree_lock(void);
-void memcg_tree_unlock(void);
-
-static inline bool memcg_is_root(const struct memcg *m)
-{
-	return m->parent == NULL;
-}
-
-static inline bool memcg_online(struct memcg *m)
-{
-	return atomic_load(&m->flags) & MEMCG_ONLINE;
-}
-
+bool memcg_is_root(const struct memcg *m);
+bool memcg_online(struct memcg *m);
 /* The group's current name; call under RCU (or the tree lock). */
-static inline const char *memcg_name(struct memcg *m)
-{
-	return rcu_dereference(m->name)->str;
-}
+const char *memcg_name(struct memcg *m);
+/* Never reused: the file system's inode numbers derive from it. */
+uint64_t memcg_id(const struct memcg *m);
+/* NULL for the root.  Held by m's reference. */
+struct memcg *memcg_parent(const struct memcg *m);
+/* What the file-system face keeps with a group (its owner and modes):
+ * freed with priv_free when the group is freed. */
+void *memcg_priv(const struct memcg *m);
+void memcg_set_priv(struct memcg *m, void *priv, void (*priv_free)(void *));
 
 void memcg_get(struct memcg *m);
 void memcg_put(struct memcg *m);
@@ -202,51 +122,54 @@ long memcg_nr_children(struct memcg *parent);
 /* "/a/b" relative to the root ("/" for the root itself). */
 void memcg_path(struct memcg *m, struct strbuf *sb);
 
+/* One counter of a group, read at once (pages; failcnt is a count). */
+struct memcg_counter {
+	long usage, limit, max_usage, failcnt;
+};
+void memcg_read_counter(struct memcg *m, enum memcg_res res,
+			struct memcg_counter *out);
+
+/* The integer settings, each shown by one control file. */
+enum memcg_setting {
+	MEMCG_SWAPPINESS,
+	MEMCG_MOVE_CHARGE,		/* bit 0 anon, bit 1 file */
+	MEMCG_OOM_KILL_DISABLE,
+	MEMCG_NOTIFY_ON_RELEASE,
+	MEMCG_CLONE_CHILDREN,
+	MEMCG_USE_HIERARCHY,		/* always on: reads 1 */
+	MEMCG_NR_SETTINGS,
+};
+int memcg_setting(struct memcg *m, enum memcg_setting s);
+long memcg_soft_limit(struct memcg *m);
+
 /* Settings.  Each returns 0 or a negative errno and changes nothing on
- * error. */
-int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages);
+ * error.  Limits, which reclaim, are set in reclaim.h.  memcg_set_setting
+ * refuses values out of range (swappiness 0-200, move_charge 0-3,
+ * oom_kill_disable 0-1 and not on the root, use_hierarchy only 1) and
+ * stores any non-zero notify_on_release or clone_children as 1. */
+int memcg_set_setting(struct memcg *m, enum memcg_setting s, uint64_t val);
 int memcg_set_soft_limit(struct memcg *m, long pages);
-int memcg_set_swappiness(struct memcg *m, uint64_t val);
-int memcg_set_move_charge(struct memcg *m, uint64_t val);
-int memcg_set_oom_kill_disable(struct memcg *m, uint64_t val);
-int memcg_set_use_hierarchy(struct memcg *m, uint64_t val);
-void memcg_set_flag_setting(atomic_int *setting, uint64_t val);
 void memcg_reset_failcnt(struct memcg *m, enum memcg_res res);
 void memcg_reset_max_usage(struct memcg *m, enum memcg_res res);
-int memcg_force_empty(struct memcg *m);
 
 /* The tightest limit on the path from m to the root, in pages. */
 long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res);
 
-/* The memcg_ptr with this id (under RCU). */
-struct memcg_ptr *memcg_ptr_from_id(uint32_t id);
-/* Take nr references unless the pointer is already dying (count 0). */
-bool memcg_ptr_tryget(struct memcg_ptr *p, long nr);
-void memcg_ptr_put(struct memcg_ptr *p, long nr);
 
-/* The group whose res counter c is; NULL for the machine-wide counter
- * above the root (mem=, or mem= plus swap= for memsw). */
-struct memcg *memcg_of_counter(struct page_counter *c, enum memcg_res res);
 
-/* Machine-wide swap space in use, in pages; try to take or give back. */
-bool memcg_swap_try_get(long nr);
-void memcg_swap_put(long nr);
-long memcg_swap_used(void);
+/* One removed group that still exists, as memcgfs.dying shows it. */
+struct memcg_dying {
+	uint64_t id;
+	char *path;		/* the path it had; NULL if unknown */
+	long refs;
+	long kmem_pages;	/* kernel memory still charged (kmem=pin) */
+	long pages;		/* cache + rss + kmem_pages */
+	unsigned flags;
+};
 
-/* Visit every group in m's subtree that is still referenced (online, or
- * just removed), m first (pre-order), under RCU: fn must not block for
- * long.  Stops when fn returns non-zero. */
-int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
-		       void *arg);
-
-/* Kernel memory was uncharged from m: under kmem=pin the last uncharge of
- * a KMEM_DEAD group drops the group's kmem reference (frees it). */
-void memcg_kmem_uncharged(struct memcg *m);
-
-/* Render memcgfs.dying: one line per removed group that still exists. */
-void memcg_render_dying(struct strbuf *sb);
-
-/* For the task layer: run the release check on m (under the tree lock). */
-void memcg_check_release(struct memcg *m);
+/* Every removed group that still exists, in removal order: a malloc'ed
+ * array in *out and its length, or -ENOMEM.  memcg_dying_release frees. */
+long memcg_dying_snapshot(struct memcg_dying **out);
+void memcg_dying_release(struct memcg_dying *rows, long n);
 
 #endif

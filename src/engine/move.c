@@ -10,10 +10,11 @@
 
 #include "anon.h"
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define MOVE_BATCH 1024
@@ -97,7 +98,7 @@ static void count_page(uint32_t idx, void *arg)
 }
 
 /* Swing the owner of each page in the batch from mv->from to mv->to, under
- * both LRU locks (the newer group's first, as removal takes them). */
+ * both LRU locks, taken in src/engine/LOCKING's order. */
 static void swing_batch(struct move *mv)
 {
 	struct memcg *first = mv->from->id > mv->to->id ? mv->from : mv->to;
@@ -188,7 +189,7 @@ static int precharge(struct move *mv)
 				   (res == MEMCG_RES_MEMSW ? mv->memsw : mv->mem) -
 				   page_counter_limit(fail);
 		rc.may_swap = res == MEMCG_RES_MEMORY;
-		if (!over || lru_reclaim(over, &rc) == 0)
+		if (!over || memcg_reclaim(over, &rc) == 0)
 			break;
 	}
 	return -ENOMEM;

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "anon.h"
+#include "memcg_impl.h"
 #include "rcu.h"
 #include "task.h"
 
@@ -25,7 +25,7 @@ static int consider_group(struct memcg *m, void *arg)
 	struct task *t;
 
 	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
-		long score = anon_task_pages(t);
+		long score = task_oom_score(t);
 
 		if (score > vs->best_score) {
 			vs->best = t;
@@ -76,7 +76,7 @@ int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
 	atomic_store(&victim->oom_victim, true);
 	if (memcg_config()->oom_mode == MEMCG_OOM_KILL && kill_hook)
 		kill_hook(victim->tgid);
-	anon_free(victim, -1);
+	task_oom_free(victim);
 	count_kill(victim);
 	task_put(victim);
 	return victim == self ? -ENOMEM : 0;
@@ -95,4 +95,9 @@ bool memcg_under_oom(struct memcg *m)
 		return false;
 	}
 	return true;
+}
+
+long memcg_oom_kills(struct memcg *m)
+{
+	return atomic_load(&m->oom_kill);
 }

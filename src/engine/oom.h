@@ -27,6 +27,9 @@ int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
  * charge would fit. */
 bool memcg_under_oom(struct memcg *m);
 
+/* OOM kills in m's own group (oom_control's oom_kill). */
+long memcg_oom_kills(struct memcg *m);
+
 /* Called with the victim's process id when oom=kill should kill it. */
 void memcg_set_oom_kill_hook(void (*fn)(pid_t tgid));
 

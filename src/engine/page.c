@@ -1,11 +1,12 @@
 /* Page frames and blocks; see page.h. */
 #include "page.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "rcu.h"
 
 #define CHUNK_BLOCKS FRAME_CHUNK_BLOCKS
@@ -25,7 +26,7 @@ int frames_init(void)
 {
 	chunks = calloc(MAX_CHUNKS, sizeof(*chunks));
 	if (!chunks)
-		return -1;
+		return -ENOMEM;
 	next_block = 1;		/* block 0 holds frame 0, the nil */
 	nr_chunks = 0;
 	nr_free = cap_free = 0;

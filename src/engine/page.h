@@ -39,6 +39,7 @@ enum page_kind {
 	PAGE_ANON,
 	PAGE_FILE,
 	PAGE_SLAB,
+	PAGE_NR_KINDS,
 };
 
 struct page_frame {

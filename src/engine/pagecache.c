@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define ADD_BATCH 256
@@ -28,7 +29,7 @@ struct pc_file {
 	uint32_t map_pages;	/* pages [0, map_pages) are mapped */
 	struct pc_mapper *mappers;
 	uint32_t nr_mappers, cap_mappers;
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 	char name[];
 };
 
@@ -45,7 +46,8 @@ static unsigned long hash_name(const char *s)
 
 static int match_name(struct cds_lfht_node *node, const void *key)
 {
-	return !strcmp(caa_container_of(node, struct pc_file, node)->name, key);
+	return !strcmp(caa_container_of(memcg_lfht_found(node), struct pc_file,
+					node)->name, key);
 }
 
 int pagecache_init(void)
@@ -70,7 +72,7 @@ void pagecache_exit(void)
 	struct cds_lfht_node *node;
 
 	memcg_rcu_read_lock();
-	cds_lfht_for_each(files, &iter, node) {
+	memcg_lfht_for_each(files, &iter, node) {
 		cds_lfht_del(files, node);
 		file_free(caa_container_of(node, struct pc_file, node));
 	}
@@ -91,7 +93,7 @@ static struct pc_file *file_lookup(const char *name, bool create)
 
 	memcg_rcu_read_lock();
 	cds_lfht_lookup(files, hash, match_name, name, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	memcg_rcu_read_unlock();
 	if (node || !create)
 		return node ? caa_container_of(node, struct pc_file, node) : NULL;
@@ -101,7 +103,7 @@ static struct pc_file *file_lookup(const char *name, bool create)
 	memcpy(f->name, name, len);
 	pthread_mutex_init(&f->lock, NULL);
 	memcg_rcu_read_lock();
-	node = cds_lfht_add_unique(files, hash, match_name, name, &f->node);
+	node = memcg_lfht_add_unique(files, hash, match_name, name, &f->node);
 	memcg_rcu_read_unlock();
 	if (node != &f->node) {		/* another reader created it first */
 		file_free(f);
@@ -381,7 +383,7 @@ void pagecache_truncate(const char *name, long nr)
 	pthread_mutex_unlock(&f->lock);
 }
 
-static void file_free_rcu(struct rcu_head *head)
+static void file_free_rcu(struct memcg_rcu_head *head)
 {
 	file_free(caa_container_of(head, struct pc_file, rcu));
 }
@@ -413,7 +415,7 @@ static void for_each_file(void (*fn)(struct pc_file *f, void *arg), void *arg)
 	struct cds_lfht_node *node;
 
 	memcg_rcu_read_lock();
-	cds_lfht_for_each(files, &iter, node) {
+	memcg_lfht_for_each(files, &iter, node) {
 		struct pc_file *f = caa_container_of(node, struct pc_file, node);
 
 		pthread_mutex_lock(&f->lock);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "anon.h"
+#include "memcg_impl.h"
 #include "pagecache.h"
 #include "task.h"
 

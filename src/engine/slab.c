@@ -1,10 +1,8 @@
 /* Slab caches, per-group copies, shrinking and the dead-cache reaper; see
  * slab.h.
  *
- * Locking: kmalloc_lock serialises allocations across their charge (a
- * charge may reclaim, and reclaim shrinks caches under slab_lock, so the
- * charge is made without slab_lock); slab_lock guards caches, copies,
- * slabs and tags.  Order: kmalloc_lock, slab_lock, LRU locks. */
+ * Locking (kmalloc_lock, slab_lock, what they guard and their order):
+ * src/engine/LOCKING. */
 #include "slab.h"
 
 #include <errno.h>
@@ -15,9 +13,10 @@
 #include <string.h>
 
 #include "charge.h"
-#include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
+#include "reclaim.h"
 #include "task.h"
 
 #define NAME_LEN 64
@@ -114,8 +113,10 @@ int slab_init(void)
 {
 	for (size_t i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++)
 		if (predefined[i].size <= memcg_config()->page_size &&
-		    !cache_new(predefined[i].name, predefined[i].size))
+		    !cache_new(predefined[i].name, predefined[i].size)) {
+			slab_exit();
 			return -ENOMEM;
+		}
 	return 0;
 }
 

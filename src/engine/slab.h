@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 struct memcg;
 struct task;

@@ -3,6 +3,7 @@
  * read of the kernel's memory.stat. */
 #include "stat.h"
 
+#include "memcg_impl.h"
 #include "rcu.h"
 #include "slab.h"
 
@@ -31,15 +32,6 @@ static const struct {
 	[MEMCG_ACTIVE_FILE]		= { "active_file", true },
 	[MEMCG_UNEVICTABLE]		= { "unevictable", true },
 };
-
-long memcg_stat_local(struct memcg *m, enum memcg_stat_item item)
-{
-	long v = atomic_load_explicit(&m->stat[item], memory_order_relaxed);
-
-	/* A racing uncharge may be seen before its charge: never print a
-	 * negative count. */
-	return v < 0 ? 0 : v;
-}
 
 /* Under RCU. */
 static long subtree_sum(struct memcg *m, enum memcg_stat_item item)

@@ -4,14 +4,13 @@
 #define MEMCG_STAT_H
 
 #include "memcg.h"
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 void stat_render_memory_stat(struct memcg *m, struct strbuf *sb);
 void stat_render_numa_stat(struct memcg *m, struct strbuf *sb);
 void stat_render_slabinfo(struct memcg *m, struct strbuf *sb);
 
-/* m's local value of item, and the sum over its subtree. */
-long memcg_stat_local(struct memcg *m, enum memcg_stat_item item);
+/* The sum of item over m's subtree (memcg_stat_local() is in memcg.h). */
 long memcg_stat_total(struct memcg *m, enum memcg_stat_item item);
 
 #endif

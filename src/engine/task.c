@@ -4,13 +4,34 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "anon.h"
-#include "memcg.h"
-#include "pagecache.h"
+#include "memcg_impl.h"
 #include "rcu.h"
 #include "version.h"
 
 static struct cds_lfht *task_table;
+static struct task_pages_ops kind_ops[PAGE_NR_KINDS];
+
+void task_register_pages(enum page_kind kind, const struct task_pages_ops *ops)
+{
+	kind_ops[kind] = *ops;
+}
+
+long task_oom_score(struct task *t)
+{
+	long score = 0;
+
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].oom_pages)
+			score += kind_ops[k].oom_pages(t);
+	return score;
+}
+
+void task_oom_free(struct task *t)
+{
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].oom_free)
+			kind_ops[k].oom_free(t);
+}
 
 static unsigned long hash_tid(pid_t tid)
 {
@@ -19,8 +40,10 @@ static unsigned long hash_tid(pid_t tid)
 
 static int match_tid(struct cds_lfht_node *node, const void *key)
 {
-	return caa_container_of(node, struct task, node)->tid ==
-	       *(const pid_t *)key;
+	const struct task *t = caa_container_of(memcg_lfht_found(node),
+						struct task, node);
+
+	return t->tid == *(const pid_t *)key;
 }
 
 int task_table_init(void)
@@ -38,11 +61,11 @@ static struct task *task_lookup(pid_t tid)
 	struct cds_lfht_node *node;
 
 	cds_lfht_lookup(task_table, hash_tid(tid), match_tid, &tid, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	node = memcg_lfht_node(&iter);
 	return node ? caa_container_of(node, struct task, node) : NULL;
 }
 
-static void task_free_rcu(struct rcu_head *head)
+static void task_free_rcu(struct memcg_rcu_head *head)
 {
 	struct task *t = caa_container_of(head, struct task, rcu);
 
@@ -109,7 +132,7 @@ static struct task *task_new(pid_t tid, pid_t tgid, struct memcg *m)
 	pthread_mutex_init(&t->lock, NULL);
 	task_join(t, m);
 	memcg_rcu_read_lock();
-	cds_lfht_add(task_table, hash_tid(tid), &t->node);
+	memcg_lfht_add(task_table, hash_tid(tid), &t->node);
 	memcg_rcu_read_unlock();
 	return t;
 }
@@ -163,8 +186,9 @@ static void task_release(struct task *t)
 	pthread_mutex_lock(&t->lock);
 	atomic_store(&t->exited, true);
 	pthread_mutex_unlock(&t->lock);
-	anon_free(t, -1);
-	pagecache_unmap_task(t);
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].exit)
+			kind_ops[k].exit(t);
 	task_put(t);	/* the table's */
 }
 
@@ -235,7 +259,8 @@ long pids_sort_unique(pid_t *ids, long n)
 {
 	long uniq = 0;
 
-	qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
+	if (n > 1)
+		qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
 	for (long i = 0; i < n; i++)
 		if (uniq == 0 || ids[uniq - 1] != ids[i])
 			ids[uniq++] = ids[i];
@@ -318,7 +343,7 @@ void task_table_exit(void)
 
 		memcg_rcu_read_lock();
 		cds_lfht_first(task_table, &iter);
-		node = cds_lfht_iter_get_node(&iter);
+		node = memcg_lfht_node(&iter);
 		if (node) {
 			t = caa_container_of(node, struct task, node);
 			task_exit(t->tid);
@@ -327,7 +352,7 @@ void task_table_exit(void)
 		if (!node)
 			break;
 	}
-	urcu_memb_barrier();
+	memcg_rcu_barrier();
 	cds_lfht_destroy(task_table, NULL);
 	task_table = NULL;
 }

@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include <urcu/list.h>
-#include <urcu/rculfhash.h>
-#include <urcu/urcu-memb.h>
+#include "rcu.h"
+
+#include "page.h"
 
 struct memcg;
 
@@ -27,7 +27,7 @@ struct task {
 	struct cds_list_head memcg_node; /* in memcg->tasks, tree lock */
 	struct cds_lfht_node node;
 	atomic_long refcnt;		/* the table's, and users' */
-	struct rcu_head rcu;
+	struct memcg_rcu_head rcu;
 
 	/* Anonymous memory (anon.c), under lock. */
 	pthread_mutex_t lock;
@@ -40,6 +40,20 @@ struct task {
 	atomic_bool oom_victim;		/* chosen by an OOM kill (oom.c) */
 	long rss_file_pages;		/* the RSS sampler's alone (rss.c) */
 };
+
+/* What a page kind does with a task's pages: exit frees or drops them as
+ * the task goes; oom_pages counts what killing the task would free (its
+ * OOM score) and oom_free frees that at once, for the victim. */
+struct task_pages_ops {
+	void (*exit)(struct task *t);
+	long (*oom_pages)(struct task *t);
+	void (*oom_free)(struct task *t);
+};
+
+/* engine_init registers each kind's operations; exit runs in kind order. */
+void task_register_pages(enum page_kind kind, const struct task_pages_ops *ops);
+long task_oom_score(struct task *t);
+void task_oom_free(struct task *t);
 
 int task_table_init(void);
 /* Forget every task and free the table (quiescent engine only). */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/strbuf.h"
+#include "lib/strbuf.h"
 #include "engine/version.h"
 #include "files.h"
 #include "host/pidwatch.h"

@@ -3,19 +3,20 @@
 #include "files.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "engine/oom.h"
+#include "engine/reclaim.h"
 #include "engine/stat.h"
 #include "engine/task.h"
-#include "engine/workload.h"
-#include "fs/parse.h"
+#include "workload/workload.h"
+#include "lib/parse.h"
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
+#include "render.h"
 
 static long page_bytes(void)
 {
@@ -27,21 +28,22 @@ static long page_bytes(void)
 static int read_counter(struct memcg *m, const struct ctl_file *f,
 			struct strbuf *sb)
 {
-	struct page_counter *c = &m->res[f->res];
+	struct memcg_counter c;
 	long v = 0;
 
+	memcg_read_counter(m, f->res, &c);
 	switch (f->field) {
 	case CTL_USAGE:
-		v = page_counter_read(c) * page_bytes();
+		v = c.usage * page_bytes();
 		break;
 	case CTL_LIMIT:
-		v = page_counter_limit(c) * page_bytes();
+		v = c.limit * page_bytes();
 		break;
 	case CTL_MAX_USAGE:
-		v = atomic_load(&c->watermark) * page_bytes();
+		v = c.max_usage * page_bytes();
 		break;
 	case CTL_FAILCNT:
-		v = atomic_load(&c->failcnt);
+		v = c.failcnt;
 		break;
 	}
 	strbuf_addf(sb, "%ld\n", v);
@@ -74,7 +76,7 @@ static int write_reset(struct memcg *m, const struct ctl_file *f,
 static int read_soft_limit(struct memcg *m, const struct ctl_file *f,
 			   struct strbuf *sb)
 {
-	strbuf_addf(sb, "%ld\n", atomic_load(&m->soft_limit) * page_bytes());
+	strbuf_addf(sb, "%ld\n", memcg_soft_limit(m) * page_bytes());
 	return 0;
 }
 
@@ -93,47 +95,21 @@ static int write_soft_limit(struct memcg *m, const struct ctl_file *f,
 
 /* ---- integer settings ------------------------------------------------- */
 
-static atomic_int *setting_of(struct memcg *m, const struct ctl_file *f)
-{
-	return (atomic_int *)((char *)m + f->setting);
-}
-
 static int read_setting(struct memcg *m, const struct ctl_file *f,
 			struct strbuf *sb)
 {
-	strbuf_addf(sb, "%d\n", atomic_load(setting_of(m, f)));
+	strbuf_addf(sb, "%d\n", memcg_setting(m, f->setting));
 	return 0;
 }
 
-static int write_u64_setting(struct memcg *m, const struct ctl_file *f,
-			     const char *buf, size_t len,
-			     const struct ctl_ctx *ctx)
+static int write_setting(struct memcg *m, const struct ctl_file *f,
+			 const char *buf, size_t len, const struct ctl_ctx *ctx)
 {
 	uint64_t v;
 
 	if (parse_u64(buf, len, &v))
 		return -EINVAL;
-	return f->set_u64(m, v);
-}
-
-/* clone_children and notify_on_release: non-zero is stored as 1. */
-static int write_flag_setting(struct memcg *m, const struct ctl_file *f,
-			      const char *buf, size_t len,
-			      const struct ctl_ctx *ctx)
-{
-	uint64_t v;
-
-	if (parse_u64(buf, len, &v))
-		return -EINVAL;
-	memcg_set_flag_setting(setting_of(m, f), v);
-	return 0;
-}
-
-static int read_one(struct memcg *m, const struct ctl_file *f,
-		    struct strbuf *sb)
-{
-	strbuf_add(sb, "1\n", 2);
-	return 0;
+	return memcg_set_setting(m, f->setting, v);
 }
 
 static int read_zero(struct memcg *m, const struct ctl_file *f,
@@ -147,8 +123,8 @@ static int read_oom_control(struct memcg *m, const struct ctl_file *f,
 			    struct strbuf *sb)
 {
 	strbuf_addf(sb, "oom_kill_disable %d\nunder_oom %d\noom_kill %ld\n",
-		    atomic_load(&m->oom_kill_disable),
-		    memcg_under_oom(m), atomic_load(&m->oom_kill));
+		    memcg_setting(m, MEMCG_OOM_KILL_DISABLE),
+		    memcg_under_oom(m), memcg_oom_kills(m));
 	return 0;
 }
 
@@ -185,7 +161,7 @@ static int read_slabinfo(struct memcg *m, const struct ctl_file *f,
 static int read_dying(struct memcg *m, const struct ctl_file *f,
 		      struct strbuf *sb)
 {
-	memcg_render_dying(sb);
+	render_dying(sb);
 	return 0;
 }
 
@@ -280,13 +256,15 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 	pid_t pid;
 	int rc;
 
-	if (parse_pid(buf, len, &pid))
+	if (parse_task_id(buf, len, &pid))
 		return -EINVAL;
 	if (pid == 0)
 		pid = ctx->pid;
 	rc = proc_task_info(pid, &t);
 	if (rc)
 		return rc;
+	if (t.pinned)
+		return -EINVAL;	/* as the kernel, before the permission check */
 	if (!may_move(ctx, &t))
 		return -EACCES;
 	if (is_procs(f))
@@ -352,16 +330,15 @@ static int write_workload(struct memcg *m, const struct ctl_file *f,
 #define COUNTER(n, md, r, fl, wr) \
 	{ .name = n, .mode = md, .where = CTL_ALL, .read = read_counter, \
 	  .write = wr, .res = r, .field = fl }
-#define SETTING(n, member, rd, wr, setter) \
-	{ .name = n, .mode = 0644, .where = CTL_ALL, .read = rd, .write = wr, \
-	  .setting = offsetof(struct memcg, member), .set_u64 = setter }
+#define SETTING(n, s, rd) \
+	{ .name = n, .mode = 0644, .where = CTL_ALL, .read = rd, \
+	  .write = write_setting, .setting = s }
 #define RO(n, rd, w) \
 	{ .name = n, .mode = 0444, .where = w, .read = rd }
 
 /* In readdir order: ASCII order, root-only files among the others. */
 const struct ctl_file ctl_files[] = {
-	SETTING("cgroup.clone_children", clone_children, read_setting,
-		write_flag_setting, NULL),
+	SETTING("cgroup.clone_children", MEMCG_CLONE_CHILDREN, read_setting),
 	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL },
 	{ .name = "cgroup.procs", .mode = 0644, .where = CTL_ALL,
 	  .read = read_tasks, .write = write_tasks, .opener = true,
@@ -369,7 +346,7 @@ const struct ctl_file ctl_files[] = {
 	RO("cgroup.sane_behavior", read_zero, CTL_ROOT),
 	RO("memcgfs.dying", read_dying, CTL_ROOT),
 	{ .name = "memcgfs.workload", .mode = 0200, .where = CTL_ROOT,
-	  .write = write_workload, .opener = true },
+	  .write = write_workload, .lines = true, .opener = true },
 	COUNTER("memory.failcnt", 0644, MEMCG_RES_MEMORY, CTL_FAILCNT, write_reset),
 	{ .name = "memory.force_empty", .mode = 0200, .where = CTL_ALL,
 	  .write = write_force_empty },
@@ -384,22 +361,16 @@ const struct ctl_file ctl_files[] = {
 	COUNTER("memory.memsw.limit_in_bytes", 0644, MEMCG_RES_MEMSW, CTL_LIMIT, write_limit),
 	COUNTER("memory.memsw.max_usage_in_bytes", 0644, MEMCG_RES_MEMSW, CTL_MAX_USAGE, write_reset),
 	COUNTER("memory.memsw.usage_in_bytes", 0444, MEMCG_RES_MEMSW, CTL_USAGE, NULL),
-	SETTING("memory.move_charge_at_immigrate", move_charge, read_setting,
-		write_u64_setting, memcg_set_move_charge),
+	SETTING("memory.move_charge_at_immigrate", MEMCG_MOVE_CHARGE, read_setting),
 	RO("memory.numa_stat", read_numa_stat, CTL_ALL),
-	SETTING("memory.oom_control", oom_kill_disable, read_oom_control,
-		write_u64_setting, memcg_set_oom_kill_disable),
+	SETTING("memory.oom_control", MEMCG_OOM_KILL_DISABLE, read_oom_control),
 	{ .name = "memory.soft_limit_in_bytes", .mode = 0644, .where = CTL_ALL,
 	  .read = read_soft_limit, .write = write_soft_limit },
 	RO("memory.stat", read_stat, CTL_ALL),
-	SETTING("memory.swappiness", swappiness, read_setting,
-		write_u64_setting, memcg_set_swappiness),
+	SETTING("memory.swappiness", MEMCG_SWAPPINESS, read_setting),
 	COUNTER("memory.usage_in_bytes", 0444, MEMCG_RES_MEMORY, CTL_USAGE, NULL),
-	{ .name = "memory.use_hierarchy", .mode = 0644, .where = CTL_ALL,
-	  .read = read_one, .write = write_u64_setting,
-	  .set_u64 = memcg_set_use_hierarchy },
-	SETTING("notify_on_release", notify_on_release, read_setting,
-		write_flag_setting, NULL),
+	SETTING("memory.use_hierarchy", MEMCG_USE_HIERARCHY, read_setting),
+	SETTING("notify_on_release", MEMCG_NOTIFY_ON_RELEASE, read_setting),
 	{ .name = "release_agent", .mode = 0644, .where = CTL_ROOT,
 	  .read = read_release_agent, .write = write_release_agent,
 	  .opener = true },

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "engine/memcg.h"
-#include "engine/strbuf.h"
+#include "lib/strbuf.h"
 
 /* Who is writing: uid and gid are the opener's for the rows marked
  * opener, else the writer's; pid is the writing thread. */
@@ -46,17 +46,23 @@ struct ctl_file {
 	enum ctl_where where;
 	ctl_read_fn read;	/* NULL: reads give EINVAL */
 	ctl_write_fn write;	/* NULL: writes give EINVAL */
+	bool lines;		/* writes are a stream of lines (linestream.h),
+				 * without the CTL_WRITE_MAX bound */
 	/* Row arguments for the shared handlers. */
 	enum memcg_res res;
 	enum ctl_counter_field field;
-	size_t setting;		/* offsetof an atomic_int in struct memcg */
-	int (*set_u64)(struct memcg *m, uint64_t val);
+	enum memcg_setting setting;
 	/* Writes are judged by the opener's credentials (the kernel's
 	 * of->file->f_cred): the inode a lookup gives names who looked. */
 	bool opener;
 	/* Lists host tasks, which follow forks and exits on the host. */
 	bool follows_host;
 };
+
+/* The most one write(2) to a control file may hold, as the kernel's
+ * cgroup files (kernfs atomic_write_len, one page): larger writes get
+ * E2BIG and change nothing. */
+#define CTL_WRITE_MAX 4096
 
 /* Inode numbers keep a file's row in this many bits (see ops.c). */
 #define CTL_SLOT_BITS 6

@@ -13,11 +13,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "engine/lru.h"
-#include "engine/memcg.h"
+#include "engine/counter.h"
+#include "engine/engine.h"
 #include "engine/oom.h"
-#include "engine/pagecache.h"
-#include "engine/task.h"
 #include "host/pidwatch.h"
 #include "host/forkscan.h"
 #include "host/reaper.h"
@@ -127,48 +125,91 @@ static void oom_kill_process(pid_t tgid)
 	kill(tgid, SIGKILL);
 }
 
+/* The engine uncharged more than was charged somewhere: a bug, logged
+ * once as the kernel's page_counter warns (the counter was clamped). */
+static void counter_underflow(long usage, long nr)
+{
+	syslog(LOG_WARNING, "page_counter underflow: %ld nr_pages=%ld", usage, nr);
+}
+
+static int start_release(const struct memcgfs_options *opts)
+{
+	memcg_set_release_hook(release_notify);
+	return release_start();
+}
+
+static void stop_release(void)
+{
+	memcg_set_release_hook(NULL);
+	release_stop();
+}
+
+static int start_pidwatch(const struct memcgfs_options *opts)
+{
+	return pidwatch_start();
+}
+
+static int start_reaper(const struct memcgfs_options *opts)
+{
+	return reaper_start(opts->engine.reap_interval);
+}
+
+static int start_forkscan(const struct memcgfs_options *opts)
+{
+	return forkscan_start(FORKSCAN_PERIOD_MS);
+}
+
+static int start_rsstrack(const struct memcgfs_options *opts)
+{
+	return opts->track == TRACK_RSS ? rsstrack_start(opts->rss_interval_ms) : 0;
+}
+
+/* What runs beside the engine, in start order; stopped in reverse. */
+static const struct host_part {
+	int (*start)(const struct memcgfs_options *opts);
+	void (*stop)(void);
+} host_parts[] = {
+	{ start_release, stop_release },
+	{ start_pidwatch, pidwatch_stop },
+	{ start_reaper, reaper_stop },
+	{ start_forkscan, forkscan_stop },
+	{ start_rsstrack, rsstrack_stop },
+};
+#define NR_HOST_PARTS (sizeof(host_parts) / sizeof(host_parts[0]))
+
+static void stop_parts(size_t started)
+{
+	while (started-- > 0)
+		host_parts[started].stop();
+	engine_exit();
+}
+
+/* The engine and the host threads around it; a failure part way stops
+ * what was started. */
 static int engine_start(const struct memcgfs_options *opts)
 {
 	struct memcg *root;
-	int err = memcg_engine_init(&opts->engine);
+	size_t started = 0;
+	int err = engine_init(&opts->engine);
 
-	if (!err)
-		err = task_table_init();
-	if (!err)
-		err = pagecache_init();
 	if (err)
 		return err;
-	lru_install_reclaimer();
 	memcg_set_oom_kill_hook(oom_kill_process);
+	page_counter_set_warn_hook(counter_underflow);
 	root = memcg_root();
-	root->priv = group_node_new(getuid(), getgid(), 0755);
-	root->priv_free = group_node_free;
-	if (!root->priv)
-		return -ENOMEM;
-	memcg_set_release_hook(release_notify);
-	err = release_start();
-	if (!err)
-		err = pidwatch_start();
-	if (!err)
-		err = reaper_start(opts->engine.reap_interval);
-	if (!err)
-		err = forkscan_start(FORKSCAN_PERIOD_MS);
-	if (!err && opts->track == TRACK_RSS)
-		err = rsstrack_start(opts->rss_interval_ms);
+	memcg_set_priv(root, group_node_new(getuid(), getgid(), 0755),
+		       group_node_free);
+	err = memcg_priv(root) ? 0 : -ENOMEM;
+	for (; !err && started < NR_HOST_PARTS; started++)
+		err = host_parts[started].start(opts);
+	if (err)
+		stop_parts(started ? started - 1 : 0);
 	return err;
 }
 
 static void engine_stop(void)
 {
-	memcg_set_release_hook(NULL);
-	rsstrack_stop();
-	forkscan_stop();
-	reaper_stop();
-	pidwatch_stop();
-	release_stop();
-	task_table_exit();
-	pagecache_exit();
-	memcg_engine_exit();
+	stop_parts(NR_HOST_PARTS);
 }
 
 /* libfuse's loop returns 0 after an unmount and the signal number after
@@ -240,6 +281,7 @@ int main(int argc, char *argv[])
 	}
 	ret = fuse_serve(se, &co);
 	fcache_stop();
+	memcgfs_ops_exit();
 	engine_stop();
 	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 out_unmount:

@@ -24,6 +24,7 @@
 #include "engine/memcg.h"
 #include "files.h"
 #include "host/pidwatch.h"
+#include "lib/linestream.h"
 #include "node.h"
 
 #define SLOT_BITS CTL_SLOT_BITS
@@ -116,7 +117,7 @@ static int fill_stat(struct memcg *m, fuse_ino_t ino, int idx, bool reading,
 	struct node_attr a;
 	int err = 0;
 
-	group_node_get(m->priv, idx, &a);
+	group_node_get(memcg_priv(m), idx, &a);
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
 	st->st_uid = a.uid;
@@ -148,7 +149,7 @@ static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 	int err;
 
 	memset(&e, 0, sizeof(e));
-	e.ino = ino_for(req, m->id, idx);
+	e.ino = ino_for(req, memcg_id(m), idx);
 	err = fill_stat(m, e.ino, idx, false, &e.attr, &e.attr_timeout);
 	/* The opener's files are looked up at each open, by the opener. */
 	e.entry_timeout = idx >= 0 && ctl_files[idx].opener ? 0 : TIMEOUT;
@@ -249,7 +250,7 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	n = m->priv;
+	n = memcg_priv(m);
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&n->lock);
 	a = group_node_attr(n, idx);
@@ -297,8 +298,8 @@ static int check_group_name(const char *name)
 static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  mode_t mode)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct group_node *node;
-	struct node_attr owner;
 	struct memcg *m, *child;
 	int err = check_group_name(name);
 
@@ -309,9 +310,9 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	m = dir_group(req, parent);
 	if (!m)
 		return;
-	/* SPEC §8: a new group takes its parent's owner and group. */
-	group_node_get(m->priv, -1, &owner);
-	node = group_node_new(owner.uid, owner.gid, mode & 07777);
+	/* As the kernel's cgroup_kn_set_ugid(): a new group and its files
+	 * belong to the creator's fsuid and fsgid (FUSE sends those). */
+	node = group_node_new(ctx->uid, ctx->gid, mode & 07777);
 	child = node ? memcg_create(m, name, node, group_node_free, &err) : NULL;
 	if (!node)
 		err = -ENOMEM;
@@ -450,35 +451,188 @@ static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 	ctl_text_put(t);
 }
 
+/* One write request to a control file; see the bounds in files.h. */
+struct ctl_write {
+	struct memcg *m;
+	const struct ctl_file *f;
+	struct ctl_ctx ctx;
+};
+
+static int ctl_write_apply(const char *buf, size_t len, void *arg)
+{
+	struct ctl_write *w = arg;
+
+	return w->f->write(w->m, w->f, buf, len, &w->ctx);
+}
+
+/* Without opens there is no per-descriptor state: the line stream of
+ * memcgfs.workload belongs to the file and the writing thread, and goes
+ * on while writes come where the last one ended (one descriptor's file
+ * position); the flush at close applies what it kept. */
+struct write_stream {
+	struct write_stream *next;
+	fuse_ino_t ino;
+	pid_t pid;
+	off_t end;
+	struct line_stream *lines;
+};
+
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct write_stream *streams;
+
+/* Under streams_lock: the stream of (ino, pid), unlinked, or NULL. */
+static struct write_stream *stream_take(fuse_ino_t ino, pid_t pid)
+{
+	for (struct write_stream **pp = &streams; *pp; pp = &(*pp)->next) {
+		struct write_stream *s = *pp;
+
+		if (s->ino == ino && s->pid == pid) {
+			*pp = s->next;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void stream_free(struct write_stream *s)
+{
+	if (s) {
+		line_stream_free(s->lines);
+		free(s);
+	}
+}
+
+/* Apply what s kept (its errno is its close's) and free it. */
+static int stream_end(struct write_stream *s, struct ctl_write *w)
+{
+	int err = s ? line_stream_flush(s->lines, ctl_write_apply, w) : 0;
+
+	stream_free(s);
+	return err;
+}
+
+static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
+		       size_t size, off_t off)
+{
+	struct write_stream *s;
+	/* An empty apply checks the writer: one refused (not root) fails at
+	 * its write, whatever the write holds. */
+	int err = ctl_write_apply("", 0, w);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&streams_lock);
+	s = stream_take(ino, w->ctx.pid);
+	if (s && s->end != off) {
+		stream_end(s, w);	/* another descriptor: a new stream */
+		s = NULL;
+	}
+	if (!s && (s = calloc(1, sizeof(*s))) &&
+	    !(s->lines = line_stream_new(CTL_WRITE_MAX))) {
+		free(s);
+		s = NULL;
+	}
+	if (!s) {
+		pthread_mutex_unlock(&streams_lock);
+		return -ENOMEM;
+	}
+	s->ino = ino;
+	s->pid = w->ctx.pid;
+	s->end = off + (off_t)size;
+	err = line_stream_write(s->lines, buf, size, ctl_write_apply, w);
+	s->next = streams;
+	streams = s;
+	pthread_mutex_unlock(&streams_lock);
+	return err;
+}
+
+static int ctl_write(struct ctl_write *w, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off)
+{
+	if (!w->f->write)
+		return -EINVAL;
+	if (w->f->lines)
+		return write_lines(w, ino, buf, size, off);
+	/* FUSE hands a write(2) over its maximum (1 MiB) in pieces, each
+	 * of them over this bound: the first is refused, so nothing of
+	 * such a write is applied. */
+	if (size > CTL_WRITE_MAX)
+		return -E2BIG;
+	/* The kernel's handlers get a C string: the value ends at a NUL. */
+	return ctl_write_apply(buf, strnlen(buf, size), w);
+}
+
+/* The request's file and writer (the opener's credentials for the rows
+ * that want them), or false after replying an error. */
+static bool ctl_write_begin(fuse_req_t req, fuse_ino_t ino,
+			    struct ctl_write *w)
+{
+	const struct fuse_ctx *fc = fuse_req_ctx(req);
+	int idx;
+
+	w->ctx = (struct ctl_ctx){ fc->uid, fc->gid, fc->pid };
+	w->m = group_of_opener(ino, &idx, &w->ctx.uid);
+	if (!w->m) {
+		fuse_reply_err(req, ENODEV);	/* the group was removed */
+		return false;
+	}
+	if (idx < 0) {
+		memcg_put(w->m);
+		fuse_reply_err(req, EISDIR);
+		return false;
+	}
+	w->f = &ctl_files[idx];
+	return true;
+}
+
+/* Done before a write's reply: a read that starts after it returned sees
+ * what it did, and not the bytes it wrote. */
+static void ctl_write_end(struct ctl_write *w, fuse_ino_t ino)
+{
+	memcg_put(w->m);
+	fcache_written(ino);
+	fcache_changed();
+}
+
 static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 			  size_t size, off_t off, struct fuse_file_info *fi)
 {
-	const struct fuse_ctx *fc = fuse_req_ctx(req);
-	struct ctl_ctx ctx = { fc->uid, fc->gid, fc->pid };
-	const struct ctl_file *f;
-	int idx, err;
-	struct memcg *m = group_of_opener(ino, &idx, &ctx.uid);
+	struct ctl_write w;
+	int err;
 
-	if (!m) {
-		fuse_reply_err(req, ENODEV);	/* the group was removed */
+	if (!ctl_write_begin(req, ino, &w))
 		return;
-	}
-	if (idx < 0) {
-		memcg_put(m);
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	f = &ctl_files[idx];
-	err = f->write ? f->write(m, f, buf, size, &ctx) : -EINVAL;
-	memcg_put(m);
-	/* Done before the reply: a read that starts after this write
-	 * returned sees what it did, and not the bytes it wrote. */
-	fcache_written(ino);
-	fcache_changed();
+	err = ctl_write(&w, ino, buf, size, off);
+	ctl_write_end(&w, ino);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
 		fuse_reply_write(req, size);
+}
+
+/* close(2): a line stream applies the line it kept, and close returns
+ * its errno. */
+static void memcgfs_flush(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct write_stream *s;
+	struct ctl_write w;
+	int err;
+
+	pthread_mutex_lock(&streams_lock);
+	s = stream_take(ino, fuse_req_ctx(req)->pid);
+	pthread_mutex_unlock(&streams_lock);
+	if (!s) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (!ctl_write_begin(req, ino, &w)) {
+		stream_free(s);
+		return;
+	}
+	err = stream_end(s, &w);
+	ctl_write_end(&w, ino);
+	fuse_reply_err(req, -err);
 }
 
 static void memcgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -517,8 +671,8 @@ static bool dir_add(struct readdir_ctx *rc, const char *name, fuse_ino_t ino,
 
 static int dir_add_child(struct memcg *child, void *arg)
 {
-	return !dir_add(arg, memcg_name(child), ino_of(child->id, -1, 0), S_IFDIR,
-			(off_t)(CHILD_OFF + child->id));
+	return !dir_add(arg, memcg_name(child), ino_of(memcg_id(child), -1, 0),
+			S_IFDIR, (off_t)(CHILD_OFF + memcg_id(child)));
 }
 
 static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
@@ -541,12 +695,12 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	if (off < 1)
 		full = !dir_add(&rc, ".", ino, S_IFDIR, 1);
 	if (!full && off < 2)
-		full = !dir_add(&rc, "..", root ? ino : ino_of(m->parent->id, -1, 0),
+		full = !dir_add(&rc, "..", root ? ino : ino_of(memcg_id(memcg_parent(m)), -1, 0),
 				S_IFDIR, 2);
 	for (size_t i = 0; !full && i < ctl_nr_files; i++) {
 		if ((off_t)(3 + i) <= off || !ctl_present(&ctl_files[i], root))
 			continue;
-		full = !dir_add(&rc, ctl_files[i].name, ino_for(req, m->id, (int)i),
+		full = !dir_add(&rc, ctl_files[i].name, ino_for(req, memcg_id(m), (int)i),
 				S_IFREG, (off_t)(3 + i));
 	}
 	if (!full)
@@ -560,15 +714,17 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void memcgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	const struct memcg_config *cfg = memcg_config();
-	long used = page_counter_read(&memcg_root()->res[MEMCG_RES_MEMORY]);
+	struct memcg_counter mem;
 	struct statvfs st = {
 		.f_bsize = cfg->page_size,
 		.f_frsize = cfg->page_size,
 		.f_blocks = (fsblkcnt_t)cfg->mem_pages,
-		.f_bfree = (fsblkcnt_t)(cfg->mem_pages > used ? cfg->mem_pages - used : 0),
 		.f_namemax = NAME_MAX_BYTES,
 	};
 
+	memcg_read_counter(memcg_root(), MEMCG_RES_MEMORY, &mem);
+	st.f_bfree = (fsblkcnt_t)(cfg->mem_pages > mem.usage ?
+				  cfg->mem_pages - mem.usage : 0);
 	st.f_bavail = st.f_bfree;
 	fuse_reply_statfs(req, &st);
 }
@@ -630,6 +786,18 @@ static void memcgfs_removexattr(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, ENOTSUP);
 }
 
+void memcgfs_ops_exit(void)
+{
+	pthread_mutex_lock(&streams_lock);
+	while (streams) {
+		struct write_stream *s = streams;
+
+		streams = s->next;
+		stream_free(s);
+	}
+	pthread_mutex_unlock(&streams_lock);
+}
+
 const struct fuse_lowlevel_ops memcgfs_ops = {
 	.lookup = memcgfs_lookup,
 	.getattr = memcgfs_getattr,
@@ -643,6 +811,7 @@ const struct fuse_lowlevel_ops memcgfs_ops = {
 	.open = memcgfs_open,
 	.read = memcgfs_read,
 	.write = memcgfs_write,
+	.flush = memcgfs_flush,
 	.readdir = memcgfs_readdir,
 	.statfs = memcgfs_statfs,
 	.create = memcgfs_create,

@@ -7,4 +7,7 @@
 
 extern const struct fuse_lowlevel_ops memcgfs_ops;
 
+/* Free what requests left behind (line streams never closed). */
+void memcgfs_ops_exit(void);
+
 #endif

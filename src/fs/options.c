@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fs/parse.h"
+#include "engine/counter.h"
+#include "lib/parse.h"
 #include "host/proc.h"
 
 struct raw_options {

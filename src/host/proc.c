@@ -25,6 +25,46 @@ static int read_small_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* The whole of a /proc file of any length, NUL-terminated, in a malloc'ed
+ * buffer: a seq_file hands out what one read asks for, so a fixed buffer
+ * would silently cut the list (and the number at the cut). */
+static char *read_whole_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, cap = 4096;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+
+		if (!buf || cap - len < 2) {
+			char *b = realloc(buf, buf ? cap *= 2 : cap);
+
+			if (!b)
+				break;
+			buf = b;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			if (n < 0) {
+				free(buf);
+				return NULL;
+			}
+			buf[len] = '\0';
+			return buf;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
 /* "Name:\tvalue..." lines of /proc/X/status. */
 static const char *status_field(const char *status, const char *key)
 {
@@ -39,6 +79,8 @@ static const char *status_field(const char *status, const char *key)
 	}
 	return NULL;
 }
+
+static bool task_pinned(pid_t tid);
 
 int proc_task_info(pid_t tid, struct proc_task *out)
 {
@@ -65,6 +107,7 @@ int proc_task_info(pid_t tid, struct proc_task *out)
 	out->tgid = (pid_t)strtol(tgid, NULL, 10);
 	out->ruid = (uid_t)r;
 	out->suid = (uid_t)s;
+	out->pinned = task_pinned(tid);
 	return 0;
 }
 
@@ -87,6 +130,29 @@ static bool is_zombie(const char *stat_path)
 	const char *f = stat_fields(stat_path, buf, sizeof(buf));
 
 	return !f || *f == 'Z' || *f == 'X';	/* gone counts too */
+}
+
+/* The kernel threads cgroup_procs_write_start() refuses to move: those
+ * with PF_NO_SETAFFINITY (per-CPU threads such as ksoftirqd/0), and
+ * kthreadd, which cgroup_init_kthreadd() marks no_cgroup_migration: it is
+ * the kernel thread with no parent.  Flags from include/linux/sched.h. */
+#define PF_KTHREAD 0x00200000u
+#define PF_NO_SETAFFINITY 0x04000000u
+
+static bool task_pinned(pid_t tid)
+{
+	char path[64], buf[1024];
+	unsigned int flags;
+	const char *f;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	f = stat_fields(path, buf, sizeof(buf));
+	/* ppid is field 4, flags field 9; f starts at field 3, the state. */
+	if (!f || sscanf(f, "%*c %d %*d %*d %*d %*d %u", &ppid, &flags) != 2)
+		return false;
+	return (flags & PF_NO_SETAFFINITY) ||
+	       ((flags & PF_KTHREAD) && ppid == 0);
 }
 
 int proc_start_time(pid_t tgid, pid_t tid, unsigned long long *ticks)
@@ -137,11 +203,12 @@ static bool grow_push(struct growable *g, const void *item)
 
 long proc_children(pid_t tgid, pid_t tid, pid_t **out)
 {
-	char path[96], buf[4096], *p, *end;
+	char path[96], *buf, *p, *end;
 	struct growable g = { .size = sizeof(pid_t) };
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tgid, tid);
-	if (read_small_file(path, buf, sizeof(buf)))
+	buf = read_whole_file(path);
+	if (!buf)
 		return -ESRCH;
 	for (p = buf;; p = end) {
 		pid_t child = (pid_t)strtol(p, &end, 10);
@@ -150,9 +217,11 @@ long proc_children(pid_t tgid, pid_t tid, pid_t **out)
 			break;
 		if (!grow_push(&g, &child)) {
 			free(g.items);
+			free(buf);
 			return -ENOMEM;
 		}
 	}
+	free(buf);
 	*out = g.items;
 	return (long)g.nr;
 }
@@ -200,7 +269,10 @@ long proc_threads(pid_t tgid, pid_t **out)
 		free(g.items);
 		return -ENOMEM;
 	}
-	qsort(g.items, g.nr, g.size, cmp_pid);
+	/* No thread left (the process exited after its status was read):
+	 * nothing to sort, and qsort must not see the NULL array. */
+	if (g.nr)
+		qsort(g.items, g.nr, g.size, cmp_pid);
 	*out = g.items;
 	return (long)g.nr;
 }

@@ -9,14 +9,15 @@ struct proc_task {
 	pid_t tgid;
 	uid_t ruid;	/* real uid */
 	uid_t suid;	/* saved set-user-id */
+	bool pinned;	/* a kernel thread no cgroup may move (kthreadd, per-CPU) */
 };
 
 /* Facts about thread tid; -ESRCH if it does not exist or has exited
  * (zombies included). */
 int proc_task_info(pid_t tid, struct proc_task *out);
 
-/* The live thread ids of process tgid, ascending, in a malloc'ed array;
- * returns the count or a negative errno. */
+/* The live thread ids of process tgid, ascending, in a malloc'ed array
+ * (NULL if none); returns the count or a negative errno. */
 long proc_threads(pid_t tgid, pid_t **out);
 
 /* When thread tid of process tgid started, in clock ticks after boot (as

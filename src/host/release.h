@@ -1,11 +1,13 @@
 /* notify_on_release: run the root's release_agent when a group becomes
- * empty (SPEC §8).  Agents run asynchronously from a worker thread. */
+ * empty.  Agents run asynchronously from worker threads: a bounded number
+ * at once, one at a time per group, notifications for a group that already
+ * waits merged into one. */
 #ifndef MEMCGFS_RELEASE_H
 #define MEMCGFS_RELEASE_H
 
 #include <stddef.h>
 
-#include "engine/strbuf.h"
+#include "lib/strbuf.h"
 
 #define RELEASE_AGENT_MAX 4095
 

@@ -78,7 +78,7 @@ static int read_statm(int fd, long *anon, long *file)
 /* Whether group m is g or below it. */
 static bool within(struct memcg *m, struct memcg *g)
 {
-	for (; m; m = m->parent)
+	for (; m; m = memcg_parent(m))
 		if (m == g)
 			return true;
 	return false;
@@ -108,7 +108,7 @@ static struct memcg *oom_group_of(struct task *t)
 {
 	struct memcg *m = task_memcg_get(t), *g;
 
-	for (g = m; g; g = g->parent)
+	for (g = m; g; g = memcg_parent(g))
 		if (memcg_under_oom(g))
 			break;
 	if (g)

@@ -77,23 +77,23 @@ delegate() {
 	[ "$(mode_of "$MNT/g/memory.limit_in_bytes")" = "644 0 0" ]
 }
 
-@test "the owner of a delegated group can mkdir; the subgroup takes the parent's owner and group" {
+@test "the owner of a delegated group can mkdir; the subgroup is the creator's" {
 	mkdir "$MNT/g"
 	delegate g
 	run as_nobody "$FSPROBE" mkdir g/sub
 	[ "$output" = OK ]
-	# Owner and group of the parent (nobody:root), not the creator's gid.
-	[ "$(mode_of "$MNT/g/sub")" = "755 $NOBODY 0" ]
+	# The creator's fsuid and fsgid, as cgroup_kn_set_ugid().
+	[ "$(mode_of "$MNT/g/sub")" = "755 $NOBODY $NOBODY" ]
 	local f
 	for f in tasks cgroup.procs memory.limit_in_bytes memory.stat \
 		notify_on_release memory.force_empty; do
-		[ "$(mode_of "$MNT/g/sub/$f" | cut -d' ' -f2-)" = "$NOBODY 0" ] ||
+		[ "$(mode_of "$MNT/g/sub/$f" | cut -d' ' -f2-)" = "$NOBODY $NOBODY" ] ||
 			{ echo "$f: $(mode_of "$MNT/g/sub/$f")"; false; }
 	done
-	# A group root creates inside the delegated one is the owner's too.
+	# A group root creates inside the delegated one is root's.
 	mkdir "$MNT/g/byroot"
-	[ "$(mode_of "$MNT/g/byroot")" = "755 $NOBODY 0" ]
-	[ "$(mode_of "$MNT/g/byroot/memory.swappiness")" = "644 $NOBODY 0" ]
+	[ "$(mode_of "$MNT/g/byroot")" = "755 0 0" ]
+	[ "$(mode_of "$MNT/g/byroot/memory.swappiness")" = "644 0 0" ]
 	# The owner can remove its subgroups again.
 	run as_nobody "$FSPROBE" rmdir g/sub
 	[ "$output" = OK ]

@@ -44,10 +44,6 @@ declare -gA DEVIATION=(
 	# wants a number before the suffix, anything else EINVAL.
 	["limits: w|memory.limit_in_bytes|M"]="EINVAL / OK|12582912"
 
-	# The kernel parses a write as a C string and ignores what follows a
-	# NUL byte; SPEC §3 allows only whitespace around the value.
-	["limits: w|memory.limit_in_bytes|1M\0"]="EINVAL / OK|12582912"
-
 	# Kernels since 6.x accept and ignore kmem.limit_in_bytes writes;
 	# SPEC §2/§5 keeps the limit on the kmem counter.
 	["memsw: w|memory.kmem.limit_in_bytes|1M"]="OK / OK|1048576"
@@ -64,12 +60,6 @@ declare -gA DEVIATION=(
 	# feature is gone); SPEC §2 keeps it: 0..3.
 	["settings: w|memory.move_charge_at_immigrate|1"]="OK / OK|1"
 	["settings: w|memory.move_charge_at_immigrate|3"]="OK / OK|3"
-
-	# The kernel reads pids with kstrtoint base 0 (hex, octal, a '+');
-	# SPEC §3 takes a decimal pid only.
-	["pids: w|t/tasks|@HEXPID@"]="EINVAL / OK"
-	["pids: w|t/cgroup.procs|@HEXPID@"]="EINVAL / OK"
-	["pids: w|t/tasks|+@PID@"]="EINVAL / OK"
 
 	# A child group has no release_agent or cgroup.sane_behavior, so the
 	# kernel lets a group take those names; SPEC §2 refuses a name that

@@ -290,19 +290,20 @@ owner_is() {
 	[ "$(stat -c %a "$MNT/memory.swappiness")" = 640 ]
 }
 
-@test "a new group takes its parent's owner and group" {
+@test "a new group is its creator's (fsuid and fsgid), not its parent's owner's" {
 	mkdir "$MNT/p"
 	chown 65534:65534 "$MNT/p"
+	# root creates in a group root gave away: root's, as cgroup_kn_set_ugid
 	mkdir "$MNT/p/c"
-	owner_is "$MNT/p/c" 65534:65534
+	owner_is "$MNT/p/c" 0:0
 	local f
 	for f in $GROUP_FILES; do
-		owner_is "$MNT/p/c/$f" 65534:65534
+		owner_is "$MNT/p/c/$f" 0:0
 	done
-	mkdir "$MNT/p/c/d"
-	owner_is "$MNT/p/c/d" 65534:65534
-	owner_is "$MNT/p/c/d/tasks" 65534:65534
-	# a group under the root still belongs to root
+	# the owner creates: the creator's uid and gid
+	(cd "$MNT/p" && setpriv --reuid=65534 --regid=65534 --clear-groups mkdir d)
+	owner_is "$MNT/p/d" 65534:65534
+	owner_is "$MNT/p/d/tasks" 65534:65534
 	mkdir "$MNT/q"
 	owner_is "$MNT/q" 0:0
 	owner_is "$MNT/q/tasks" 0:0

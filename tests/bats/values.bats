@@ -149,11 +149,13 @@ setup() {
 	refused "$L" '02000000000000000000000\n'
 }
 
-@test "an embedded NUL byte gives EINVAL" {
+@test "a value ends at a NUL byte, as the kernel's C string" {
 	sets "$L" '1M\n' 1048576
-	refused "$L" '2M\0'
-	refused "$L" '2\0M'
-	refused "$L" '4096\0junk'
+	sets "$L" '2M\0' 2097152
+	sets "$L" '3M\0junk\n' 3145728
+	sets "$L" '8192\0M' 8192
+	sets "$L" '\0junk' 8192	# nothing before the NUL: empty, a no-op
+	refused "$L" '2Q\0M'
 }
 
 @test "the other size files parse the same way" {

@@ -1,4 +1,4 @@
-/* Fuzz harness for the control-file parsers (src/fs/parse.c, SPEC §3).
+/* Fuzz harness for the control-file parsers (src/lib/parse.c, SPEC §3).
  *
  * Every input goes to every parser as the bytes of one write(): copied into
  * a malloc()ed buffer of exactly the input's size, so AddressSanitizer
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs/parse.h"
+#include "lib/parse.h"
 
 /* Page geometries the daemon runs with: page_counter_max_pages() caps a
  * limit at LONG_MAX / page_size.  The small cap makes parse_amount()'s
@@ -193,6 +193,32 @@ static int ref_pid(const struct token *t, pid_t *pid)
 			return -EINVAL;
 	v = ref_strtoull(t->p, t->n, 10, &used, &overflow);
 	if (overflow || v > INT_MAX)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* tasks and cgroup.procs: kstrtoint(strstrip(buf), 0): one sign, a
+ * number whose radix strtoull(..., 0) picks, at most INT_MAX; negative
+ * refused except -0. */
+static int ref_task_id(const struct token *t, pid_t *pid)
+{
+	const uint8_t *p = t->p;
+	size_t n = t->n, used;
+	bool overflow, neg = false;
+	uint64_t v;
+
+	if (t->nul)
+		return -EINVAL;
+	if (n && (p[0] == '+' || p[0] == '-')) {
+		neg = p[0] == '-';
+		p++;
+		n--;
+	}
+	if (n == 0 || !ref_digit(p[0]))
+		return -EINVAL;
+	v = ref_strtoull(p, n, 0, &used, &overflow);
+	if (overflow || used != n || v > INT_MAX || (neg && v))
 		return -EINVAL;
 	*pid = (pid_t)v;
 	return 0;
@@ -379,6 +405,18 @@ static void check_pid(const char *buf, size_t n, const struct token *t,
 	o->pid = pid;
 }
 
+static void check_task_id(const char *buf, size_t n, const struct token *t)
+{
+	pid_t pid = -1, want = -1;
+	int rc = parse_task_id(buf, n, &pid), want_rc = ref_task_id(t, &want);
+
+	check_rc("parse_task_id", rc);
+	CHECK(rc == want_rc, "parse_task_id returned %d, reference %d", rc,
+	      want_rc);
+	CHECK(rc || (pid >= 0 && pid == want),
+	      "parse_task_id gave %d, reference %d", (int)pid, (int)want);
+}
+
 static void check_u64(const char *buf, size_t n, const struct token *t,
 		      struct outcome *o)
 {
@@ -435,6 +473,7 @@ static void run_parsers(const char *buf, size_t n, struct outcome *o)
 			     &o->amount[i]);
 	}
 	check_pid(buf, n, &t, o);
+	check_task_id(buf, n, &t);
 	check_u64(buf, n, &t, o);
 	check_agreement(&t, o);
 }

@@ -15,14 +15,16 @@
 
 #include "engine/anon.h"
 #include "engine/check.h"
-#include "engine/lru.h"
-#include "engine/memcg.h"
+#include "engine/engine.h"
+#include "engine/reclaim.h"
+#include "engine/memcg_impl.h"
 #include "engine/move.h"
 #include "engine/pagecache.h"
 #include "engine/rss.h"
 #include "engine/slab.h"
 #include "engine/stat.h"
 #include "engine/task.h"
+#include "fs/render.h"
 
 #define WORKERS 4
 #define TASKS 16
@@ -151,7 +153,7 @@ static void task_op(unsigned *seed)
 		/* Moves with and without their charges. */
 		struct memcg *g = pick_group(seed);
 
-		memcg_set_move_charge(g, (uint64_t)(rand_r(seed) % 4));
+		memcg_set_setting(g, MEMCG_MOVE_CHARGE, (uint64_t)(rand_r(seed) % 4));
 		memcg_move_task(tid, tid, g);
 		memcg_put(g);
 		break;
@@ -203,7 +205,7 @@ static void *sampler(void *arg)
 		} else if (op < 15) {
 			struct memcg *g = pick_group(&seed);
 
-			memcg_set_move_charge(g, (uint64_t)(rand_r(&seed) % 4));
+			memcg_set_setting(g, MEMCG_MOVE_CHARGE, (uint64_t)(rand_r(&seed) % 4));
 			memcg_move_task(tid, tid, g);
 			memcg_put(g);
 		} else {
@@ -228,7 +230,7 @@ static void *reader(void *arg)
 		strbuf_init(&sb);
 		stat_render_memory_stat(g, &sb);
 		stat_render_numa_stat(g, &sb);
-		memcg_render_dying(&sb);
+		render_dying(&sb);
 		strbuf_release(&sb);
 		memcg_put(g);
 	}
@@ -267,11 +269,10 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 	char what[128];
 	int failed = 0;
 
-	if (memcg_engine_init(&cfg) || task_table_init() || pagecache_init()) {
+	if (engine_init(&cfg)) {
 		printf("Bail out! engine init failed\n");
 		exit(1);
 	}
-	lru_install_reclaimer();
 	atomic_store(&stop, false);
 	atomic_store(&ops, 0);
 	for (long i = 0; i < WORKERS; i++)
@@ -330,18 +331,16 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 		long kmem = page_counter_read(&root->res[MEMCG_RES_KMEM]);
 
 		if (mem || memsw || kmem || memcg_swap_used() ||
-		    memcg_nr_children(root))
-			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld\n",
+		    memcg_nr_children(root) || page_counter_underflows())
+			strbuf_addf(&why, "memory %ld memsw %ld kmem %ld swap %ld groups %ld underflows %ld\n",
 				    mem, memsw, kmem, memcg_swap_used(),
-				    memcg_nr_children(root));
-		memcg_render_dying(&why);
-		snprintf(what, sizeof(what), "%s: all counters are zero, nothing dying", name);
+				    memcg_nr_children(root), page_counter_underflows());
+		render_dying(&why);
+		snprintf(what, sizeof(what), "%s: all counters are zero, none went below, nothing dying", name);
 		failed += report(first + 2, what, &why, why.len != 0);
 	}
 	strbuf_release(&why);
-	task_table_exit();
-	pagecache_exit();
-	memcg_engine_exit();
+	engine_exit();
 	return failed;
 }
 

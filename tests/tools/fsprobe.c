@@ -4,6 +4,9 @@
  * cgroupfs, so differential tests compare like with like.
  *
  *   fsprobe write PATH DATA      one write() of DATA (C escapes: \n \t \\ \xHH)
+ *   fsprobe put PATH SRC HOW     all of file SRC in one call, HOW: write
+ *                                (write(2)), sendfile, or writev (one-byte
+ *                                iovecs, at most IOV_MAX of them)
  *   fsprobe read PATH [BUFSZ]    open, read all with BUFSZ-byte reads, print
  *   fsprobe mkdir|rmdir|unlink|create PATH
  *   fsprobe rename OLD NEW | link OLD NEW | symlink TARGET PATH
@@ -20,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -34,7 +40,7 @@ static const char *errname(int e)
 	E(EAGAIN); E(ENOMEM); E(EACCES); E(EBUSY); E(EEXIST); E(EXDEV);
 	E(ENOTDIR); E(EISDIR); E(EINVAL); E(ENOSPC); E(EROFS); E(ERANGE);
 	E(ENAMETOOLONG); E(ENOSYS); E(ENOTEMPTY); E(ENODATA); E(ENOTSUP);
-	E(ENODEV); E(EFBIG); E(EOVERFLOW);
+	E(ENODEV); E(EFBIG); E(EOVERFLOW); E(E2BIG);
 #undef E
 	default: return "EUNKNOWN";
 	}
@@ -75,6 +81,24 @@ static size_t unescape(const char *s, char *out)
 	return n;
 }
 
+/* Report a write-like call of len bytes that returned rc, then close fd:
+ * SHORT N for a short count, else the errno of the call or of close(2)
+ * (where a line kept by memcgfs.workload is applied), else OK. */
+static int finish_write(int fd, ssize_t rc, size_t len)
+{
+	int err = rc < 0 ? errno : 0;
+
+	if (rc >= 0 && (size_t)rc != len) {
+		printf("SHORT %zd\n", rc);
+		close(fd);
+		return 0;
+	}
+	if (close(fd) < 0 && !err)
+		err = errno;
+	errno = err;
+	return report(err ? -1 : 0);
+}
+
 static int do_write(const char *path, const char *data)
 {
 	char *buf = malloc(strlen(data) + 1);
@@ -83,20 +107,49 @@ static int do_write(const char *path, const char *data)
 	ssize_t rc;
 
 	if (fd < 0) {
-		report(-1);
 		free(buf);
-		return 0;
+		return report(-1);
 	}
 	rc = write(fd, buf, len);
 	free(buf);
-	if (rc >= 0 && (size_t)rc != len) {
-		printf("SHORT %zd\n", rc);
-		close(fd);
-		return 0;
+	return finish_write(fd, rc, len);
+}
+
+static int usage(void);
+
+static int do_put(const char *path, const char *src, const char *how)
+{
+	int in = open(src, O_RDONLY), fd;
+	struct iovec iov[IOV_MAX];
+	struct stat st;
+	ssize_t rc = -1;
+	size_t len;
+	char *buf;
+
+	if (in < 0 || fstat(in, &st) < 0)
+		return report(-1);
+	len = (size_t)st.st_size;
+	buf = malloc(len + 1);
+	if (!buf || read(in, buf, len) != (ssize_t)len)
+		return report(-1);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return report(-1);
+	if (!strcmp(how, "write")) {
+		rc = write(fd, buf, len);
+	} else if (!strcmp(how, "sendfile")) {
+		lseek(in, 0, SEEK_SET);
+		rc = sendfile(fd, in, NULL, len);
+	} else if (!strcmp(how, "writev") && len <= IOV_MAX) {
+		for (size_t i = 0; i < len; i++)
+			iov[i] = (struct iovec){ buf + i, 1 };
+		rc = writev(fd, iov, (int)len);
+	} else {
+		return usage();
 	}
-	report(rc < 0 ? -1 : 0);
-	close(fd);
-	return 0;
+	free(buf);
+	close(in);
+	return finish_write(fd, rc, len);
 }
 
 static int do_read(const char *path, size_t bufsz)
@@ -149,6 +202,8 @@ int main(int argc, char **argv)
 	p = argv[2];
 	if (!strcmp(op, "write") && argc == 4)
 		return do_write(p, argv[3]);
+	if (!strcmp(op, "put") && argc == 5)
+		return do_put(p, argv[3], argv[4]);
 	if (!strcmp(op, "read"))
 		return do_read(p, argc == 4 ? strtoul(argv[3], NULL, 10) : 65536);
 	if (!strcmp(op, "mkdir"))

@@ -1,6 +1,6 @@
 /* A fresh engine per test for the engine's unit tests: a machine of
- * MEM_PAGES pages with SWAP_PAGES of swap (set before including), the
- * reclaimer installed, and helpers to make groups and fake tasks (the
+ * MEM_PAGES pages with SWAP_PAGES of swap (set before including), started
+ * with engine_init(), and helpers to make groups and fake tasks (the
  * engine does not check that a pid is alive: the host does). */
 #ifndef ENGINE_FIXTURE_H
 #define ENGINE_FIXTURE_H
@@ -12,8 +12,9 @@
 #include <cmocka.h>
 
 #include "engine/check.h"
-#include "engine/lru.h"
-#include "engine/memcg.h"
+#include "engine/engine.h"
+#include "engine/reclaim.h"
+#include "engine/memcg_impl.h"
 #include "engine/pagecache.h"
 #include "engine/stat.h"
 #include "engine/task.h"
@@ -36,19 +37,13 @@ static inline int engine_setup(void **state)
 	};
 
 	(void)state;
-	if (memcg_engine_init(&cfg) || task_table_init() || pagecache_init())
-		return -1;
-	lru_install_reclaimer();
-	return 0;
+	return engine_init(&cfg) ? -1 : 0;
 }
 
 static inline int engine_teardown(void **state)
 {
 	(void)state;
-	task_table_exit();
-	pagecache_exit();
-	memcg_set_reclaimer(NULL);
-	memcg_engine_exit();
+	engine_exit();
 	return 0;
 }
 

@@ -181,6 +181,47 @@ static void test_concurrent_charges_balance(void **state)
 	assert_true(atomic_load(&t.mid.watermark) <= 7);
 }
 
+static int warnings;
+static long warned_usage, warned_nr;
+
+static void record_warning(long usage, long nr)
+{
+	warnings++;
+	warned_usage = usage;
+	warned_nr = nr;
+}
+
+/* As the kernel's page_counter_cancel(): more uncharges than charges
+ * leave every level at zero, not negative, and warn once. */
+static void test_uncharge_below_zero_clamps_and_warns(void **state)
+{
+	struct tree t;
+	struct page_counter *fail;
+	long before = page_counter_underflows();
+
+	(void)state;
+	assert_int_equal(before, 0);	/* the first underflow of this process */
+	tree_init(&t);
+	page_counter_set_warn_hook(record_warning);
+	assert_true(page_counter_try_charge(&t.leaf, 2, &fail));
+	page_counter_uncharge(&t.leaf, 5);
+	assert_int_equal(page_counter_read(&t.leaf), 0);
+	assert_int_equal(page_counter_read(&t.mid), 0);
+	assert_int_equal(page_counter_read(&t.root), 0);
+	assert_int_equal(page_counter_underflows(), 3);
+	assert_int_equal(warnings, 1);
+	assert_int_equal(warned_usage, -3);
+	assert_int_equal(warned_nr, 5);
+
+	/* Counted again, warned no more; and the counter works on. */
+	page_counter_uncharge_upto(&t.leaf, &t.root, 1);
+	assert_int_equal(page_counter_underflows(), 5);
+	assert_int_equal(warnings, 1);
+	assert_true(page_counter_try_charge(&t.leaf, 4, &fail));
+	assert_int_equal(page_counter_read(&t.root), 4);
+	page_counter_set_warn_hook(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_tentative_charge),
 		cmocka_unit_test(test_reset_watermark),
 		cmocka_unit_test(test_concurrent_charges_balance),
+		cmocka_unit_test(test_uncharge_below_zero_clamps_and_warns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine/memcg.h"
+#include "engine/engine.h"
+#include "engine/memcg_impl.h"
+#include "engine/pagecache.h"
+#include "engine/rcu.h"
+#include "engine/reclaim.h"
 #include "engine/task.h"
+#include "fs/render.h"
 
 #define MAXP (9223372036854771712L / 4096)
 
@@ -24,28 +29,54 @@ static void record_release(const char *path)
 	nr_released++;
 }
 
-static int setup(void **state)
+/* Allocation failure on demand: the test links with --wrap=calloc, so
+ * every calloc of the engine comes here.  -1: never fail; n >= 0: the
+ * n-th call from now fails. */
+static int calloc_fails_in = -1;
+
+void *__real_calloc(size_t nmemb, size_t size);
+void *__wrap_calloc(size_t nmemb, size_t size);
+
+void *__wrap_calloc(size_t nmemb, size_t size)
+{
+	if (calloc_fails_in >= 0 && calloc_fails_in-- == 0)
+		return NULL;
+	return __real_calloc(nmemb, size);
+}
+
+static int setup_model(enum memcg_kmem_model model)
 {
 	struct memcg_config cfg = {
 		.page_size = 4096, .mem_pages = 1 << 20, .swap_pages = 0,
+		.kmem_model = model,
 	};
 
-	(void)state;
+
 	nr_released = 0;
 	memset(released, 0, sizeof(released));
-	if (memcg_engine_init(&cfg) || task_table_init())
+	if (engine_init(&cfg))
 		return -1;
 	memcg_set_release_hook(record_release);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_model(MEMCG_KMEM_REPARENT);
+}
+
+static int setup_pin(void **state)
+{
+	(void)state;
+	return setup_model(MEMCG_KMEM_PIN);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	memcg_set_release_hook(NULL);
-	memcg_set_reclaimer(NULL);
-	task_table_exit();
-	memcg_engine_exit();
+	engine_exit();
 	return 0;
 }
 
@@ -132,11 +163,11 @@ static void test_defaults_and_inheritance(void **state)
 	(void)state;
 	assert_int_equal(atomic_load(&root->swappiness), 60);
 	a = mk(root, "a");
-	assert_int_equal(memcg_set_swappiness(a, 10), 0);
-	assert_int_equal(memcg_set_move_charge(a, 3), 0);
-	memcg_set_flag_setting(&a->notify_on_release, 5);
-	memcg_set_flag_setting(&a->clone_children, 1);
-	assert_int_equal(memcg_set_oom_kill_disable(a, 1), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_SWAPPINESS, 10), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_MOVE_CHARGE, 3), 0);
+	memcg_set_setting(a, MEMCG_NOTIFY_ON_RELEASE, 5);
+	memcg_set_setting(a, MEMCG_CLONE_CHILDREN, 1);
+	assert_int_equal(memcg_set_setting(a, MEMCG_OOM_KILL_DISABLE, 1), 0);
 	b = mk(a, "b");
 	assert_int_equal(atomic_load(&b->swappiness), 10);
 	assert_int_equal(atomic_load(&b->move_charge), 3);
@@ -153,14 +184,14 @@ static void test_setting_ranges(void **state)
 
 	(void)state;
 	a = mk(root, "a");
-	assert_int_equal(memcg_set_swappiness(a, 200), 0);
-	assert_int_equal(memcg_set_swappiness(a, 201), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_SWAPPINESS, 200), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_SWAPPINESS, 201), -EINVAL);
 	assert_int_equal(atomic_load(&a->swappiness), 200);
-	assert_int_equal(memcg_set_move_charge(a, 4), -EINVAL);
-	assert_int_equal(memcg_set_oom_kill_disable(a, 2), -EINVAL);
-	assert_int_equal(memcg_set_oom_kill_disable(root, 1), -EINVAL);
-	assert_int_equal(memcg_set_use_hierarchy(a, 1), 0);
-	assert_int_equal(memcg_set_use_hierarchy(a, 0), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_MOVE_CHARGE, 4), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_OOM_KILL_DISABLE, 2), -EINVAL);
+	assert_int_equal(memcg_set_setting(root, MEMCG_OOM_KILL_DISABLE, 1), -EINVAL);
+	assert_int_equal(memcg_set_setting(a, MEMCG_USE_HIERARCHY, 1), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_USE_HIERARCHY, 0), -EINVAL);
 	assert_int_equal(memcg_force_empty(root), -EINVAL);
 	assert_int_equal(memcg_force_empty(a), 0);
 }
@@ -193,28 +224,23 @@ static void test_limits(void **state)
 	page_counter_uncharge(&b->res[MEMCG_RES_MEMORY], 20);
 }
 
-static long fake_reclaim_calls;
-
-/* Frees one page per call from the group's own memory counter. */
-static long fake_reclaim(struct memcg *m, long nr, bool may_swap)
-{
-	fake_reclaim_calls++;
-	if (page_counter_read(&m->res[MEMCG_RES_MEMORY]) == 0)
-		return 0;
-	page_counter_uncharge(&m->res[MEMCG_RES_MEMORY], 1);
-	return 1;
-}
-
+/* Shrinking a limit reclaims real pages: five clean page-cache pages of a
+ * task in a, of which three must go. */
 static void test_limit_shrink_reclaims(void **state)
 {
 	struct memcg *a = mk(memcg_root(), "a");
+	struct task *t;
 
 	(void)state;
-	memcg_set_reclaimer(fake_reclaim);
-	page_counter_charge(&a->res[MEMCG_RES_MEMORY], 5);
+	assert_int_equal(task_move(400, 400, a), 0);
+	t = task_get_or_create(400, 400);
+	assert_non_null(t);
+	assert_int_equal(pagecache_read(t, "f", 5, false), 0);
+	task_put(t);
+	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 5);
 	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 2), 0);
 	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 2);
-	assert_true(fake_reclaim_calls >= 3);
+	assert_true(memcg_stat_local(a, MEMCG_PGPGOUT) >= 3);
 	assert_int_equal(memcg_force_empty(a), 0);
 	assert_int_equal(page_counter_read(&a->res[MEMCG_RES_MEMORY]), 0);
 }
@@ -261,7 +287,7 @@ static void test_release_on_empty(void **state)
 
 	(void)state;
 	a = mk(root, "a");
-	memcg_set_flag_setting(&a->notify_on_release, 1);
+	memcg_set_setting(a, MEMCG_NOTIFY_ON_RELEASE, 1);
 	b = mk(a, "b");		/* inherits notify_on_release */
 	c = mk(root, "quiet");
 	assert_int_equal(task_move(7, 7, b), 0);
@@ -291,7 +317,7 @@ static void test_dying_while_referenced(void **state)
 	assert_int_equal(memcg_remove(a), 0);
 	assert_false(memcg_online(a));
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	snprintf(expect, sizeof(expect),
 		 "%llu /a refs=1 kmem=0 pages=0 caches=0 state=-\n",
 		 (unsigned long long)a->id);
@@ -299,9 +325,67 @@ static void test_dying_while_referenced(void **state)
 	strbuf_release(&sb);
 	memcg_put(a);
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_int_equal(sb.len, 0);
 	strbuf_release(&sb);
+}
+
+static int count_ptr(struct memcg *m, void *arg)
+{
+	(void)m;
+	*(long *)arg += memcg_config()->kmem_model == MEMCG_KMEM_PIN ? 2 : 1;
+	return 0;
+}
+
+/* memcg_ptr ids in use: every one published in the id table. */
+static long published_ptrs(void)
+{
+	long n = 0;
+
+	memcg_rcu_read_lock();
+	for (uint32_t id = 1; id < 256; id++)
+		n += memcg_ptr_from_id(id) != NULL;
+	memcg_rcu_read_unlock();
+	return n;
+}
+
+/* Creation failing for want of memory at each of its allocations in turn
+ * (under kmem=pin a group has two memcg_ptrs) leaves nothing behind: no
+ * group, no pointer still published in the id table (which the engine's
+ * exit would free a second time), and the next creation works. */
+static void test_create_out_of_memory(void **state)
+{
+	struct memcg *root = memcg_root(), *g = NULL;
+	long ptrs = 0;
+	int n, err;
+
+	(void)state;
+	memcg_walk_subtree(root, count_ptr, &ptrs);
+	assert_int_equal(published_ptrs(), ptrs);
+	for (n = 0; !g && n < 32; n++) {
+		calloc_fails_in = n;
+		g = memcg_create(root, "g", NULL, NULL, &err);
+		calloc_fails_in = -1;
+		if (g)
+			break;
+		assert_int_equal(err, -ENOMEM);
+		assert_int_equal(memcg_nr_children(root), 0);
+		assert_int_equal(published_ptrs(), ptrs);
+	}
+	assert_non_null(g);
+	/* Failed at least at the group, its pointer (and its kmem one). */
+	assert_true(n >= 2 + (memcg_config()->kmem_model == MEMCG_KMEM_PIN));
+	memcg_put(g);
+	assert_int_equal(memcg_nr_children(root), 1);
+	ptrs = 0;
+	memcg_walk_subtree(root, count_ptr, &ptrs);
+	assert_int_equal(published_ptrs(), ptrs);
+	assert_int_equal(memcg_remove(g), 0);
+}
+
+static void test_create_out_of_memory_kmem_pin(void **state)
+{
+	test_create_out_of_memory(state);
 }
 
 int main(void)
@@ -317,6 +401,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dying_while_referenced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_out_of_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_out_of_memory_kmem_pin,
+						setup_pin, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

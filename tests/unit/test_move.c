@@ -39,14 +39,14 @@ static void test_bits(void **state)
 	assert_int_equal(pagecache_read(t, "lib", 4, true), 0);
 	assert_int_equal(pagecache_read(t, "data", 3, false), 0);
 	/* bit 0: anon only */
-	assert_int_equal(memcg_set_move_charge(b, 1), 0);
+	assert_int_equal(memcg_set_setting(b, MEMCG_MOVE_CHARGE, 1), 0);
 	assert_int_equal(memcg_move_task(100, 100, b), 0);
 	assert_int_equal(usage(b, MEMCG_RES_MEMORY), 10);
 	assert_int_equal(stat_of(b, MEMCG_RSS), 10);
 	assert_int_equal(usage(a, MEMCG_RES_MEMORY), 7);
 	assert_invariants();
 	/* bit 1 from b: nothing mapped is b's, so nothing moves */
-	assert_int_equal(memcg_set_move_charge(c, 2), 0);
+	assert_int_equal(memcg_set_setting(c, MEMCG_MOVE_CHARGE, 2), 0);
 	assert_int_equal(memcg_move_task(100, 100, c), 0);
 	assert_int_equal(usage(c, MEMCG_RES_MEMORY), 0);
 	/* back to a, then bit 1 from a: the mapped pages only */
@@ -57,7 +57,7 @@ static void test_bits(void **state)
 	assert_int_equal(stat_of(a, MEMCG_CACHE), 3);	/* unmapped data stays */
 	assert_invariants();
 	/* a thread that is not its process's leader moves no charges */
-	assert_int_equal(memcg_set_move_charge(a, 3), 0);
+	assert_int_equal(memcg_set_setting(a, MEMCG_MOVE_CHARGE, 3), 0);
 	assert_int_equal(task_move(101, 100, c), 0);
 	assert_int_equal(memcg_move_task(101, 100, a), 0);
 	assert_int_equal(usage(c, MEMCG_RES_MEMORY), 4);
@@ -73,7 +73,7 @@ static void test_all_or_nothing(void **state)
 	(void)state;
 	assert_int_equal(anon_fault(t, 10), 0);
 	assert_int_equal(memcg_set_limit(b, MEMCG_RES_MEMORY, 6), 0);
-	assert_int_equal(memcg_set_move_charge(b, 1), 0);
+	assert_int_equal(memcg_set_setting(b, MEMCG_MOVE_CHARGE, 1), 0);
 	snap(a, &before_a);
 	snap(b, &before_b);
 	assert_int_equal(memcg_move_task(200, 200, b), -ENOMEM);
@@ -104,7 +104,7 @@ static void test_reclaims_in_target_and_swap_moves(void **state)
 	/* b holds page cache that must make room */
 	assert_int_equal(pagecache_read(u, "f", 6, false), 0);
 	assert_int_equal(memcg_set_limit(b, MEMCG_RES_MEMORY, 8), 0);
-	assert_int_equal(memcg_set_move_charge(b, 1), 0);
+	assert_int_equal(memcg_set_setting(b, MEMCG_MOVE_CHARGE, 1), 0);
 	assert_int_equal(memcg_move_task(300, 300, b), 0);
 	assert_int_equal(stat_of(b, MEMCG_RSS), 4);
 	assert_int_equal(stat_of(b, MEMCG_SWAP), 4);
@@ -124,8 +124,8 @@ static void test_common_ancestor_untouched(void **state)
 	(void)state;
 	assert_int_equal(anon_fault(t, 5), 0);
 	assert_int_equal(memcg_set_limit(p, MEMCG_RES_MEMORY, 5), 0);
-	assert_int_equal(memcg_set_move_charge(b, 1), 0);
-	assert_int_equal(memcg_set_move_charge(p, 1), 0);
+	assert_int_equal(memcg_set_setting(b, MEMCG_MOVE_CHARGE, 1), 0);
+	assert_int_equal(memcg_set_setting(p, MEMCG_MOVE_CHARGE, 1), 0);
 	wm = atomic_load(&p->res[MEMCG_RES_MEMORY].watermark);
 	/* p is full, but the move stays below it: it fits. */
 	assert_int_equal(memcg_move_task(400, 400, b), 0);

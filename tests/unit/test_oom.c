@@ -78,7 +78,7 @@ static void test_oom_kill_disable(void **state)
 
 	(void)state;
 	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 10), 0);
-	assert_int_equal(memcg_set_oom_kill_disable(g, 1), 0);
+	assert_int_equal(memcg_set_setting(g, MEMCG_OOM_KILL_DISABLE, 1), 0);
 	assert_int_equal(anon_fault(t, 8), 0);
 	assert_false(memcg_under_oom(g));
 	assert_int_equal(anon_fault(t, 4), -ENOMEM);

@@ -6,6 +6,7 @@
 #include "engine/charge.h"
 #include "engine/page.h"
 #include "engine/rcu.h"
+#include "engine/reclaim.h"
 
 static struct memcg *owner_of(uint32_t idx)
 {

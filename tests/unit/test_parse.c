@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fs/parse.h"
+#include "lib/parse.h"
 
 #define MAXP4K 2251799813685247L	/* (2^63 - 1) / 4096 */
 
@@ -100,6 +100,32 @@ static void test_amount_rounds_up(void **state)
 	assert_int_equal(parse_amount("15E", 3, 4096, MAXP4K, &p), -EINVAL);
 }
 
+/* The kernel's kstrtoint(strstrip(buf), 0) of a tasks write (checked
+ * against /sys/fs/cgroup/memory: "08" EINVAL, "0x10" pid 16). */
+static void test_task_id(void **state)
+{
+	static const struct { const char *in; int rc; pid_t pid; } cases[] = {
+		{ "123", 0, 123 }, { " 42\n\n", 0, 42 }, { "+7", 0, 7 },
+		{ "0", 0, 0 }, { "-0", 0, 0 }, { "010", 0, 8 }, { "0x10", 0, 16 },
+		{ "0X1f", 0, 31 }, { "2147483647", 0, 2147483647 },
+		{ "08", -EINVAL, 0 }, { "-1", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ "+", -EINVAL, 0 }, { "0x", -EINVAL, 0 }, { "1 2", -EINVAL, 0 },
+		{ "2147483648", -EINVAL, 0 }, { "1.5", -EINVAL, 0 },
+		{ "++1", -EINVAL, 0 }, { "abc", -EINVAL, 0 },
+	};
+	pid_t pid;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pid = -1;
+		assert_int_equal(parse_task_id(cases[i].in, strlen(cases[i].in),
+					       &pid), cases[i].rc);
+		if (!cases[i].rc)
+			assert_int_equal(pid, cases[i].pid);
+	}
+	assert_int_equal(parse_task_id("1\0", 2, &pid), -EINVAL);
+}
+
 static void test_pid(void **state)
 {
 	pid_t pid;
@@ -166,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_limit_rounding_and_cap),
 		cmocka_unit_test(test_amount_rounds_up),
 		cmocka_unit_test(test_pid),
+		cmocka_unit_test(test_task_id),
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_trim),
 	};

@@ -95,7 +95,7 @@ static void test_no_swap_for_memsw_or_swappiness_0(void **state)
 	assert_int_equal(atomic_load(&g->oom_kill), 1);
 	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
 	assert_int_equal(memcg_set_limit(h, MEMCG_RES_MEMORY, 10), 0);
-	assert_int_equal(memcg_set_swappiness(h, 0), 0);
+	assert_int_equal(memcg_set_setting(h, MEMCG_SWAPPINESS, 0), 0);
 	assert_int_equal(anon_fault(u, 10), 0);
 	assert_int_equal(anon_fault(u, 1), -ENOMEM);
 	assert_int_equal(memcg_swap_used(), 0);
@@ -112,7 +112,7 @@ static void test_limit_shrink_and_force_empty(void **state)
 	assert_int_equal(pagecache_read(t, "f", 8, false), 0);
 	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 5), 0);
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 5);
-	assert_int_equal(memcg_set_swappiness(g, 0), 0);
+	assert_int_equal(memcg_set_setting(g, MEMCG_SWAPPINESS, 0), 0);
 	assert_int_equal(anon_fault(t, 3), 0);
 	assert_int_equal(stat_of(g, MEMCG_CACHE), 2);
 	/* Cache can go, anon cannot: the limit stays. */
@@ -122,6 +122,25 @@ static void test_limit_shrink_and_force_empty(void **state)
 	assert_int_equal(memcg_force_empty(g), 0);
 	assert_int_equal(stat_of(g, MEMCG_CACHE), 0);
 	assert_int_equal(stat_of(g, MEMCG_RSS), 3);
+	assert_invariants();
+}
+
+/* Global reclaim takes from the group furthest above its soft limit
+ * first, whatever the tree order (the smaller excess was created first). */
+static void test_global_reclaim_soft_excess_first(void **state)
+{
+	struct memcg *small = group(memcg_root(), "small");
+	struct memcg *big = group(memcg_root(), "big");
+	struct reclaim_control rc = { .nr_to_reclaim = 3 };
+
+	(void)state;
+	assert_int_equal(memcg_set_soft_limit(small, 0), 0);
+	assert_int_equal(memcg_set_soft_limit(big, 2), 0);
+	assert_int_equal(pagecache_read(task_in(13, small), "s", 4, false), 0);
+	assert_int_equal(pagecache_read(task_in(14, big), "b", 8, false), 0);
+	assert_int_equal(memcg_reclaim(NULL, &rc), 3);
+	assert_int_equal(stat_of(big, MEMCG_CACHE), 5);
+	assert_int_equal(stat_of(small, MEMCG_CACHE), 4);
 	assert_invariants();
 }
 
@@ -151,6 +170,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_reclaimed_inactive_first, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_mapped_cache_not_reclaimed, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_anon_goes_to_swap, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_global_reclaim_soft_excess_first, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_no_swap_for_memsw_or_swappiness_0, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_limit_shrink_and_force_empty, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_checker_catches_a_wrong_statistic, engine_setup, engine_teardown),

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/reclaim.h"
 #include "engine/slab.h"
+#include "fs/render.h"
 
 static enum memcg_kmem_model model;
 
@@ -19,10 +21,7 @@ static int setup_model(void **state, enum memcg_kmem_model m)
 
 	(void)state;
 	model = m;
-	if (memcg_engine_init(&cfg) || task_table_init() || pagecache_init())
-		return -1;
-	lru_install_reclaimer();
-	return 0;
+	return engine_init(&cfg) ? -1 : 0;
 }
 
 static int setup_reparent(void **state)
@@ -167,7 +166,7 @@ static void test_pin_lifecycle(void **state)
 	assert_int_equal(task_move(14, 14, p), 0);
 	assert_int_equal(memcg_remove(g), 0);
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_non_null(strstr(sb.buf, "/p/g "));
 	assert_non_null(strstr(sb.buf, "kmem=8192"));
 	assert_non_null(strstr(sb.buf, "KMEM_DEAD"));
@@ -181,7 +180,7 @@ static void test_pin_lifecycle(void **state)
 	assert_int_equal(slab_reap(), 1);
 	assert_int_equal(kmem(p), 1);
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_null(sb.buf ? strstr(sb.buf, "/p/g ") : NULL);
 	strbuf_release(&sb);
 	slab_kfree("p", -1);
@@ -207,14 +206,14 @@ static void test_pin_nested_dying(void **state)
 	assert_int_equal(memcg_remove(c), 0);
 	assert_int_equal(memcg_remove(p), 0);
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_non_null(strstr(sb.buf, "/p "));
 	assert_non_null(strstr(sb.buf, "/p/c "));
 	strbuf_release(&sb);
 	assert_int_equal(slab_kfree("c", -1), 0);
 	assert_int_equal(slab_reap(), 1);
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_true(sb.len == 0);
 	strbuf_release(&sb);
 	assert_int_equal(kmem(memcg_root()), 0);
@@ -237,7 +236,7 @@ static void test_pin_limit_after_remove(void **state)
 	assert_false(atomic_load(&g->flags) & MEMCG_KMEM_ACTIVE);
 	memcg_put(g);			/* the last reference */
 	strbuf_init(&sb);
-	memcg_render_dying(&sb);
+	render_dying(&sb);
 	assert_true(sb.len == 0);
 	strbuf_release(&sb);
 	assert_invariants();

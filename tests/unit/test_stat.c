@@ -8,7 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "engine/memcg.h"
+#include "engine/engine.h"
+#include "engine/memcg_impl.h"
+#include "engine/reclaim.h"
 #include "engine/stat.h"
 
 static const char *const names[] = {
@@ -24,13 +26,13 @@ static int setup(void **state)
 	struct memcg_config cfg = { .page_size = 4096, .mem_pages = 1 << 20 };
 
 	(void)state;
-	return memcg_engine_init(&cfg);
+	return engine_init(&cfg);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	memcg_engine_exit();
+	engine_exit();
 	return 0;
 }
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "engine/anon.h"
-#include "engine/workload.h"
+#include "workload/workload.h"
 
 #define DEAD_PID 999999
 
@@ -113,7 +113,7 @@ static void test_first_failure_stops(void **state)
 
 		task_in(11, g);
 		assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 4), 0);
-		assert_int_equal(memcg_set_oom_kill_disable(g, 1), 0);
+		assert_int_equal(memcg_set_setting(g, MEMCG_OOM_KILL_DISABLE, 1), 0);
 		assert_int_equal(run("anon 11 4k\nanon 11 40k\nanon 11 4k"),
 				 -ENOMEM);
 		assert_int_equal(stat_of(g, MEMCG_RSS), 1);

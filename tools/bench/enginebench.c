@@ -24,8 +24,9 @@
 #include <unistd.h>
 
 #include "engine/anon.h"
-#include "engine/lru.h"
-#include "engine/memcg.h"
+#include "engine/engine.h"
+#include "engine/reclaim.h"
+#include "engine/memcg_impl.h"
 #include "engine/move.h"
 #include "engine/page.h"
 #include "engine/pagecache.h"
@@ -62,11 +63,10 @@ static void engine_up_model(long mem_pages, enum memcg_kmem_model model)
 		.oom_mode = MEMCG_OOM_SIMULATE, .kmem_model = model,
 	};
 
-	if (memcg_engine_init(&cfg) || task_table_init() || pagecache_init()) {
+	if (engine_init(&cfg)) {
 		fprintf(stderr, "enginebench: engine init failed\n");
 		exit(1);
 	}
-	lru_install_reclaimer();
 }
 
 static void engine_up(long mem_pages)
@@ -76,9 +76,7 @@ static void engine_up(long mem_pages)
 
 static void engine_down(void)
 {
-	task_table_exit();
-	pagecache_exit();
-	memcg_engine_exit();
+	engine_exit();
 }
 
 static struct memcg *mkgroup(struct memcg *parent, const char *name)
@@ -206,7 +204,7 @@ static void bench_move(long pages)
 	b = mkgroup(memcg_root(), "b");
 	t = task_get_or_create(4000, 4000);
 	task_move(4000, 4000, a);
-	memcg_set_move_charge(b, 1);
+	memcg_set_setting(b, MEMCG_MOVE_CHARGE, 1);
 	if (anon_fault(t, pages)) {
 		fprintf(stderr, "enginebench: charge of %ld pages failed\n", pages);
 		exit(1);

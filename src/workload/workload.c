@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "anon.h"
-#include "fs/parse.h"
-#include "lru.h"
-#include "memcg.h"
-#include "pagecache.h"
-#include "slab.h"
-#include "task.h"
+#include "engine/anon.h"
+#include "lib/parse.h"
+#include "engine/reclaim.h"
+#include "engine/memcg.h"
+#include "engine/pagecache.h"
+#include "engine/slab.h"
+#include "engine/task.h"
 
 #define MAX_ARGS 4
 #define MAX_LINE 4096

@@ -179,3 +179,23 @@ int parse_pid(const char *buf, size_t len, pid_t *pid)
 	*pid = (pid_t)v;
 	return 0;
 }
+
+int parse_task_id(const char *buf, size_t len, pid_t *pid)
+{
+	bool neg = false;
+	uint64_t v;
+	long used;
+
+	if (!parse_trim(&buf, &len))
+		return -EINVAL;
+	if (len && (buf[0] == '+' || buf[0] == '-')) {
+		neg = buf[0] == '-';
+		buf++;
+		len--;
+	}
+	used = parse_number(buf, len, &v);
+	if (used <= 0 || (size_t)used != len || v > INT_MAX || (neg && v))
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}

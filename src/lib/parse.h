@@ -31,6 +31,12 @@ int parse_amount(const char *buf, size_t len, unsigned long page_size,
 /* A pid: decimal, surrounding whitespace allowed; 0 is valid (the writer). */
 int parse_pid(const char *buf, size_t len, pid_t *pid);
 
+/* A pid written to tasks or cgroup.procs, as the kernel reads it there:
+ * kstrtoint(strstrip(buf), 0), so surrounding whitespace, an optional
+ * sign, decimal, 0x hex or 0-octal ("010" is 8, "08" is refused); a
+ * negative value is refused, "-0" is 0.  0 is the writer. */
+int parse_task_id(const char *buf, size_t len, pid_t *pid);
+
 /* An unsigned integer exactly as the kernel's kstrtoull(..., 0): an
  * optional '+', decimal, 0x hex or 0-octal, one optional trailing newline
  * and no other blanks; overflow refused. */

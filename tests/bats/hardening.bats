@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# What an adversarial run broke, one test each: large and split writes,
+# the kernel's answers for odd pid and value input, the release agent under
+# a flood, fork following with many children, and ending the daemon when
+# its mountpoint's path names something else.
+
+load helpers
+
+KROOT=/sys/fs/cgroup/memory
+NOBODY=65534
+
+# kernel_group: a throw-away child group of the kernel's v1 memory
+# controller in KG, or KG empty where there is none (the kernel half of a
+# test is then left out).
+kernel_group() {
+	KG=
+	awk -v d="$KROOT" '$2 == d && $3 == "cgroup" && $4 ~ /memory/ { f = 1 }
+		END { exit !f }' /proc/mounts || return 0
+	KG=$KROOT/memcgfs-hardening.$$.$BATS_TEST_NUMBER
+	mkdir "$KG" 2>/dev/null || KG=
+}
+
+kernel_cleanup() {
+	local d p
+	[ -n "${KG:-}" ] || return 0
+	for d in $(find "$KG" -depth -type d); do
+		for p in $(cat "$d/tasks"); do
+			echo "$p" >"$KROOT/tasks" 2>/dev/null || true
+		done
+		rmdir "$d"
+	done
+	KG=
+}
+
+# both FN: run FN GROUP on a memcgfs group, then on a kernel group where
+# there is one: the same answers on both.
+both() {
+	mkdir "$MNT/g"
+	"$1" "$MNT/g"
+	kernel_group
+	if [ -n "$KG" ]; then
+		echo "# the same on the kernel, in $KG" >&2
+		"$1" "$KG"
+	fi
+}
+
+# Kill the processes whose pids file $1 lists (one per line).
+kill_listed() {
+	local p
+	[ -f "$1" ] || return 0
+	while read -r p; do
+		kill -9 "$p" 2>/dev/null || true
+	done <"$1"
+}
+
+# lines_are FILE N: FILE has N lines.
+lines_are() {
+	[ "$(wc -l <"$1")" -eq "$2" ]
+}
+
+teardown() {
+	kernel_cleanup
+	kill_listed "${KIDS:-/nonexistent}"
+	stop_threaded
+	kill_sleepers
+	unmount_memcgfs
+}
+
+@test "the /proc fork scan follows 1,500 children of one member" {
+	unmount_memcgfs
+	MEMCGFS_NO_CONNECTOR=1 mount_memcgfs
+	mkdir "$MNT/g"
+	KIDS=$BATS_TEST_TMPDIR/kids
+	: >"$KIDS"
+	# The parent joins g, then forks 1,500 sleepers (their list in
+	# /proc/PID/task/TID/children is about 10 KB) and waits.
+	bash -c 'echo 0 >"$1/g/cgroup.procs" || exit 1
+		 for i in $(seq 1 1500); do
+			sleep 1000 </dev/null >/dev/null 2>&1 &
+			echo $! >>"$2"
+		 done
+		 wait' sh "$MNT" "$KIDS" </dev/null >/dev/null 2>&1 &
+	SLEEPERS="${SLEEPERS:-} $!"
+	eventually 60 lines_are "$KIDS" 1500
+	eventually 20 lines_are "$MNT/g/cgroup.procs" 1501
+	# Every child is there, and nothing that is not one of them.
+	local missing
+	missing=$(sort "$KIDS" | comm -23 - <(sort "$MNT/g/cgroup.procs") | wc -l)
+	[ "$missing" -eq 0 ]
+	kill_listed "$KIDS"
+	eventually 20 lines_are "$MNT/g/cgroup.procs" 0	# the parent too, its wait done
+}
+
+# ---- one write(2) is one command ---------------------------------------
+
+big_writes() {
+	local L=$1/memory.limit_in_bytes d=$BATS_TEST_TMPDIR f
+	{ printf 2M; printf '%4094s' ''; } >"$d/4096"
+	{ printf 3M; printf '%4095s' ''; } >"$d/4097"
+	# FUSE hands this one write in two pieces: "<spaces>2" and "M".
+	{ printf '%1048575s' ''; printf 2M; } >"$d/1m"
+	want OK put "$L" "$d/4096" write
+	value_is "$L" 2097152
+	want OK put "$L" "$d/4096" sendfile
+	value_is "$L" 2097152
+	for f in 4097 1m; do
+		want E2BIG put "$L" "$d/$f" write
+		want E2BIG put "$L" "$d/$f" sendfile
+		value_is "$L" 2097152
+	done
+	for f in tasks memory.failcnt memory.swappiness notify_on_release; do
+		want E2BIG put "$1/$f" "$d/4097" write
+	done
+}
+
+@test "control-file writes over 4096 bytes get E2BIG and change nothing, as on the kernel" {
+	both big_writes
+}
+
+@test "memcgfs.workload joins a line split between writes; cat of 200 KB works" {
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	local W=$MNT/memcgfs.workload f=$BATS_TEST_TMPDIR/wl first
+	# One open file, one line in two writes (printf writes each at once).
+	{ printf 'anon %s 1' "$SLEEPER"; printf 'M\nanon %s 4K\n' "$SLEEPER"; } >"$W"
+	usage_is "$MNT/g" $((1048576 + 4096))
+	# 200 KB of lines; cat writes 128 KiB at a time, and the first line
+	# is chosen so that the cut falls inside a line.
+	for first in "anon $SLEEPER 4K" "anon $SLEEPER 04K"; do
+		{ echo "$first"; yes "anon $SLEEPER 4K" | head -n 16000; } >"$f"
+		[ "$(head -c 131072 "$f" | tail -c 1)" = "" ] || break
+	done
+	[ "$(head -c 131072 "$f" | tail -c 1)" != "" ]
+	[ "$(stat -c %s "$f")" -gt 200000 ]
+	cat "$f" >"$W"
+	usage_is "$MNT/g" $((1048576 + 4096 + 16001 * 4096))
+	# One write(2) of 1.5 MB: FUSE splits it at 1 MiB, inside a line.
+	head -c 1500000 "$f" | sed '$d' >"$f.2"
+	want OK put "$W" "$f.2" write
+	usage_is "$MNT/g" $((1048576 + 4096 + (16001 + $(wc -l <"$f.2")) * 4096))
+}
+
+@test "memcgfs.workload: an unterminated last line is applied at close, its errno there" {
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	local W=$MNT/memcgfs.workload
+	printf 'anon %s 4K\nanon %s 8K' "$SLEEPER" "$SLEEPER" >"$W"
+	usage_is "$MNT/g" 12288
+	# A write without a newline (echo -n): applied at close.
+	want EINVAL write "$W" "anon $SLEEPER 1Q"
+	want OK write "$W" "anon $SLEEPER 4K"
+	usage_is "$MNT/g" 16384
+	# The error of the kept line is close's; the line before stays.
+	want EINVAL write "$W" "anon $SLEEPER 4K\nbogus"
+	usage_is "$MNT/g" 20480
+	# A failing line drops the rest of its write.
+	want EINVAL write "$W" "bogus\nanon $SLEEPER 4K\n"
+	usage_is "$MNT/g" 20480
+	# A kept line longer than a line may be is refused.
+	want EINVAL write "$W" "anon $SLEEPER 4K\n$(printf 'x%.0s' $(seq 5000))"
+	usage_is "$MNT/g" 24576
+}
+
+# ---- the kernel's answers for odd input -----------------------------------
+
+odd_pids() {
+	local G=$1 kthreadd softirq
+	kthreadd=$(pgrep -x kthreadd | head -n 1)
+	softirq=$(pgrep -x ksoftirqd/0 | head -n 1)
+	want EINVAL write "$G/tasks" 08
+	! listed "$G/tasks" 8
+	want OK write "$G/tasks" "$(printf '0x%x' "$SLEEPER")"
+	listed "$G/tasks" "$SLEEPER"
+	echo "$SLEEPER" >"$(dirname "$G")/tasks"
+	want OK write "$G/tasks" "$(printf '0%o' "$SLEEPER")"
+	listed "$G/tasks" "$SLEEPER"
+	want OK write "$G/tasks" " +$SLEEPER"$'\n\n'
+	local k
+	for k in $kthreadd $softirq; do
+		want EINVAL write "$G/tasks" "$k"
+		want EINVAL write "$G/cgroup.procs" "$k"
+		! listed "$G/tasks" "$k"
+	done
+	# The kernel reads a C string: a NUL ends the value.
+	want OK write "$G/memory.limit_in_bytes" '2M\0junk'
+	value_is "$G/memory.limit_in_bytes" 2097152
+	want OK write "$G/notify_on_release" '1\0x'
+	value_is "$G/notify_on_release" 1
+}
+
+@test "odd pids and NUL bytes get the kernel's answers (08, hex, octal, kernel threads)" {
+	spawn_sleeper
+	both odd_pids
+}
+
+owners() {
+	local G=$1
+	chown $NOBODY "$G"
+	(cd "$G" && setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups mkdir sub)
+	[ "$(stat -c '%u %g' "$G/sub" "$G/sub/tasks" | sort -u)" = "$NOBODY $NOBODY" ]
+	mkdir "$G/byroot"
+	[ "$(stat -c '%u %g' "$G/byroot" "$G/byroot/tasks" | sort -u)" = "0 0" ]
+	rmdir "$G/sub" "$G/byroot"
+}
+
+@test "a new group is owned by its creator's fsuid and fsgid, as on the kernel" {
+	both owners
+}
+
+# ---- the release agent ----------------------------------------------------
+
+# no_agent_runs DIR: no agent's run.PID marker is left in DIR.
+no_agent_runs() {
+	! ls -d "$1"/run.* >/dev/null 2>&1
+}
+
+@test "a flood of release notifications runs one agent at a time per group, from a clean slate" {
+	local d=$BATS_TEST_TMPDIR agent=$BATS_TEST_TMPDIR/agent.sh i
+	# The daemon inherits a descriptor without CLOEXEC (and, started in
+	# the background by a script, SIGINT and SIGQUIT ignored).
+	unmount_memcgfs
+	exec 7>"$d/inherited"
+	mount_memcgfs
+	exec 7>&-
+	# Each agent logs its group and how many agents run, the first its
+	# signal state and descriptors; all wait until "go" exists.
+	cat >"$agent" <<-EOF
+	#!/bin/sh
+	mkdir "$d/run.\$\$"
+	echo "\$1 \$(ls -d "$d"/run.* | wc -l)" >>"$d/log"
+	if [ ! -e "$d/status" ]; then
+		grep -E '^Sig(Blk|Ign)' /proc/\$\$/status >"$d/status"
+		fds=\$(for f in /proc/\$\$/fd/*; do
+			echo "\${f##*/} \$(readlink "\$f")"
+		done)
+		echo "\$fds" >"$d/fds"
+	fi
+	i=0
+	while [ ! -e "$d/go" ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i + 1)); done
+	rmdir "$d/run.\$\$"
+	EOF
+	chmod 0755 "$agent"
+	echo "$agent" >"$MNT/release_agent"
+	mkdir "$MNT/p"
+	echo 1 >"$MNT/p/notify_on_release"
+	mkdir "$MNT/p/c0"
+	rmdir "$MNT/p/c0"
+	eventually 10 test -s "$d/log"
+	# 300 more while the first agent runs: they merge into one.
+	for i in $(seq 1 300); do
+		mkdir "$MNT/p/c$i"
+		rmdir "$MNT/p/c$i"
+	done
+	touch "$d/go"
+	eventually 20 lines_are "$d/log" 2
+	eventually 20 no_agent_runs "$d"
+	[ "$(cat "$d/log")" = "/p 1"$'\n'"/p 1" ]
+	# Nothing of the daemon's state: no signal ignored or blocked, 0-2 on
+	# /dev/null, no descriptor the daemon inherited.
+	[ "$(cat "$d/status")" = "SigBlk:	0000000000000000"$'\n'"SigIgn:	0000000000000000" ]
+	grep -qx "0 /dev/null" "$d/fds"
+	grep -qx "1 /dev/null" "$d/fds"
+	grep -qx "2 /dev/null" "$d/fds"
+	! grep -q inherited "$d/fds"
+}
