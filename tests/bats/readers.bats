@@ -162,3 +162,44 @@ read_errs() {
 	run "$READPROBE" mmap "$KROOT/memory.limit_in_bytes"
 	[ "$output" = "ERR ENODEV" ]
 }
+
+# ---- what open descriptors cost the daemon --------------------------------
+
+# rss_kb PID: its resident set, in kB.
+rss_kb() {
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"
+}
+
+@test "descriptors held open cost the daemon no memory (root's tasks, 2,000 fds by nobody)" {
+	cat "$MNT/tasks" >/dev/null
+	local before after
+	before=$(rss_kb "$DAEMON_PID")
+	# nobody opens root's tasks 2,000 times, reads each once and holds
+	# them all, then reports the daemon's size while holding them.
+	after=$(cd "$MNT" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		bash -c '
+ulimit -n 4096 || exit 1
+for i in $(seq 2000); do
+	exec {fd}<tasks || exit 1
+	[ "$i" -gt 50 ] || read -r -u "$fd" _
+done
+sed -n "s/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"
+' _ "$DAEMON_PID")
+	echo "daemon RSS $before kB before, $after kB with 2,000 fds held" >&2
+	[ "$after" -lt $((before + 4096)) ]
+}
+
+@test "SIGTERM with control files open (and a workload line kept) exits 0, nothing leaked" {
+	local r w
+	exec {r}<"$MNT/memory.stat"
+	read -r -u "$r" _
+	exec {w}>"$MNT/memcgfs.workload"
+	printf 'anon %s 4' "$$" >&"$w"	# an unterminated line, kept
+	kill -TERM "$DAEMON_PID"
+	local status=0
+	wait "$DAEMON_PID" || status=$?
+	exec {r}<&- {w}>&- 2>/dev/null || true
+	DAEMON_PID=
+	umount -l "$MNT" 2>/dev/null || true
+	[ "$status" -eq 0 ] || { cat "$DAEMON_LOG" >&2; false; }
+}
