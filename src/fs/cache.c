@@ -48,6 +48,7 @@ static pthread_t notifier;
 static bool notifier_running;
 static atomic_bool stopping;
 static sem_t wake_sem;
+static bool sem_ready;
 
 void ctl_text_put(struct ctl_text *t)
 {
@@ -369,8 +370,11 @@ int fcache_start(struct fuse_session *se)
 	int err;
 
 	session = se;
-	if (sem_init(&wake_sem, 0, 0) != 0)
+	/* Never destroyed: an engine thread may still post it while we
+	 * stop (it loaded the waker just before we cleared it). */
+	if (!sem_ready && sem_init(&wake_sem, 0, 0) != 0)
 		return -errno;
+	sem_ready = true;
 	memcg_version_set_waker(wake_notifier);
 	memcg_version_arm();
 	err = -pthread_create(&notifier, NULL, notifier_main, NULL);
@@ -386,7 +390,6 @@ void fcache_stop(void)
 		sem_post(&wake_sem);
 		pthread_join(notifier, NULL);
 		notifier_running = false;
-		sem_destroy(&wake_sem);
 	}
 	session = NULL;
 	pthread_mutex_lock(&table_lock);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "engine/memcg.h"
@@ -465,10 +466,13 @@ static int ctl_write_apply(const char *buf, size_t len, void *arg)
 	return w->f->write(w->m, w->f, buf, len, &w->ctx);
 }
 
-/* Without opens there is no per-descriptor state: the line stream of
- * memcgfs.workload belongs to the file and the writing thread, and goes
- * on while writes come where the last one ended (one descriptor's file
- * position); the flush at close applies what it kept. */
+/* Without opens there is no per-descriptor state and no close: the line
+ * stream of memcgfs.workload belongs to the file and the writing thread.
+ * FUSE cuts a write(2) into pieces that end at page boundaries, and cat
+ * writes 128 KiB at a time: a write that ends on a page boundary in the
+ * middle of a line keeps that line for the write that continues it (one
+ * that starts where it ended).  Any other write's last line is complete
+ * when that write ends, as SPEC's "a write may hold many lines" has it. */
 struct write_stream {
 	struct write_stream *next;
 	fuse_ino_t ino;
@@ -502,19 +506,11 @@ static void stream_free(struct write_stream *s)
 	}
 }
 
-/* Apply what s kept (its errno is its close's) and free it. */
-static int stream_end(struct write_stream *s, struct ctl_write *w)
-{
-	int err = s ? line_stream_flush(s->lines, ctl_write_apply, w) : 0;
-
-	stream_free(s);
-	return err;
-}
-
 static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 		       size_t size, off_t off)
 {
 	struct write_stream *s;
+	off_t end = off + (off_t)size;
 	/* An empty apply checks the writer: one refused (not root) fails at
 	 * its write, whatever the write holds. */
 	int err = ctl_write_apply("", 0, w);
@@ -524,7 +520,9 @@ static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 	pthread_mutex_lock(&streams_lock);
 	s = stream_take(ino, w->ctx.pid);
 	if (s && s->end != off) {
-		stream_end(s, w);	/* another descriptor: a new stream */
+		/* Not continued after all: the kept line was complete. */
+		line_stream_flush(s->lines, ctl_write_apply, w);
+		stream_free(s);
 		s = NULL;
 	}
 	if (!s && (s = calloc(1, sizeof(*s))) &&
@@ -536,13 +534,19 @@ static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 		pthread_mutex_unlock(&streams_lock);
 		return -ENOMEM;
 	}
-	s->ino = ino;
-	s->pid = w->ctx.pid;
-	s->end = off + (off_t)size;
 	err = line_stream_write(s->lines, buf, size, ctl_write_apply, w);
-	s->next = streams;
-	streams = s;
+	if (!err && end % sysconf(_SC_PAGESIZE) == 0) {
+		s->ino = ino;
+		s->pid = w->ctx.pid;
+		s->end = end;
+		s->next = streams;
+		streams = s;
+		s = NULL;
+	} else if (!err) {
+		err = line_stream_flush(s->lines, ctl_write_apply, w);
+	}
 	pthread_mutex_unlock(&streams_lock);
+	stream_free(s);
 	return err;
 }
 
@@ -608,31 +612,6 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_err(req, -err);
 	else
 		fuse_reply_write(req, size);
-}
-
-/* close(2): a line stream applies the line it kept, and close returns
- * its errno. */
-static void memcgfs_flush(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	struct write_stream *s;
-	struct ctl_write w;
-	int err;
-
-	pthread_mutex_lock(&streams_lock);
-	s = stream_take(ino, fuse_req_ctx(req)->pid);
-	pthread_mutex_unlock(&streams_lock);
-	if (!s) {
-		fuse_reply_err(req, 0);
-		return;
-	}
-	if (!ctl_write_begin(req, ino, &w)) {
-		stream_free(s);
-		return;
-	}
-	err = stream_end(s, &w);
-	ctl_write_end(&w, ino);
-	fuse_reply_err(req, -err);
 }
 
 static void memcgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -811,7 +790,6 @@ const struct fuse_lowlevel_ops memcgfs_ops = {
 	.open = memcgfs_open,
 	.read = memcgfs_read,
 	.write = memcgfs_write,
-	.flush = memcgfs_flush,
 	.readdir = memcgfs_readdir,
 	.statfs = memcgfs_statfs,
 	.create = memcgfs_create,

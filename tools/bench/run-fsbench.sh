@@ -48,6 +48,7 @@ reap() {
 	wait "$1"
 	status=$?
 	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
 	if [ "$status" -ne 0 ]; then
 		echo "run-fsbench: daemon $1 ended with status $status" >&2
 		failed=1
