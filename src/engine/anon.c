@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "lib/vec.h"
 #include "charge.h"
 #include "memcg_impl.h"
+#include "oom.h"
 #include "page.h"
 #include "reclaim.h"
 #include "task.h"
@@ -31,15 +33,8 @@ static int grow_blocks(struct task *t, uint32_t pos)
 
 	if (pos / BLOCK_PAGES < t->nr_anon_blocks)
 		return 0;
-	if (t->nr_anon_blocks == t->cap_anon_blocks) {
-		uint32_t cap = t->cap_anon_blocks ? 2 * t->cap_anon_blocks : 4;
-		uint32_t *n = realloc(t->anon_blocks, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->anon_blocks = n;
-		t->cap_anon_blocks = cap;
-	}
+	if (!VEC_GROW(t->anon_blocks, t->nr_anon_blocks, t->cap_anon_blocks))
+		return -ENOMEM;
 	b = block_alloc(t, BLOCK_ANON, pos);
 	if (!b)
 		return -ENOMEM;
@@ -47,43 +42,75 @@ static int grow_blocks(struct task *t, uint32_t pos)
 	return 0;
 }
 
-int anon_fault(struct task *t, long nr)
+/* Under t->lock: make the k pages charged for t its newest anon pages in
+ * m; returns how many it could (frames may run out). */
+static int add_pages(struct task *t, struct memcg *m, int k, int *err)
 {
 	uint32_t batch[ADD_BATCH];
+	int n = 0;
+
+	if (t->exited || (uint64_t)t->nr_anon + (uint64_t)k > UINT32_MAX / 2)
+		*err = t->exited ? -ESRCH : -ENOMEM;
+	while (!*err && n < k) {
+		uint32_t pos = t->nr_anon + (uint32_t)n;
+
+		*err = grow_blocks(t, pos);
+		if (!*err)
+			batch[n++] = anon_position_page(t, pos);
+	}
+	pages_add(m, batch, n, PAGE_ANON | PG_ACTIVE);
+	t->nr_anon += (uint32_t)n;
+	atomic_fetch_add(&t->nr_resident, n);
+	return n;
+}
+
+/* The next batch of a charge of which done pages are in and want are
+ * left: what fits at once, or when nothing fits, as many as reclaim could
+ * make room for by swapping out the pages just added (at least one, as a
+ * single fault), so that a charge past the limit swaps as faults do. */
+static int batch_size(struct memcg *m, long want, long done)
+{
+	long k = want < ADD_BATCH ? want : ADD_BATCH;
+	long room = memcg_charge_room(m);
+
+	if (k > room) {
+		long fit = room > done ? room : done;
+
+		k = fit < 1 ? 1 : fit < k ? fit : k;
+	}
+	return (int)k;
+}
+
+/* A batch at a time, as that many faults: the batches before are on the
+ * LRU, where reclaim can swap them out to make room for the next.  All or
+ * nothing: when a batch finds no room, the pages this call added go again
+ * (newest first), as a fault that fails takes its process's pages. */
+int anon_fault(struct task *t, long nr)
+{
 	struct memcg *m;
 	long done = 0;
-	int err;
+	int err = 0;
 
 	if (nr <= 0)
 		return 0;
 	m = task_memcg_get(t);
-	err = memcg_charge(m, nr, t);
-	if (err)
-		goto out;
-	pthread_mutex_lock(&t->lock);
-	if (t->exited || (uint64_t)t->nr_anon + (uint64_t)nr > UINT32_MAX / 2)
-		err = t->exited ? -ESRCH : -ENOMEM;
 	while (!err && done < nr) {
-		int k = 0;
+		struct oom_charge c = { t, nr, done };
+		int k = batch_size(m, nr - done, done), n;
 
-		while (k < ADD_BATCH && done + k < nr) {
-			uint32_t pos = t->nr_anon + (uint32_t)k;
-
-			err = grow_blocks(t, pos);
-			if (err)
-				break;
-			batch[k++] = anon_position_page(t, pos);
-		}
-		pages_add(m, batch, k, PAGE_ANON | PG_ACTIVE);
-		t->nr_anon += (uint32_t)k;
-		atomic_fetch_add(&t->nr_resident, k);
-		done += k;
+		err = memcg_charge_part(m, k, &c);
+		if (err)
+			break;
+		pthread_mutex_lock(&t->lock);
+		n = add_pages(t, m, k, &err);
+		pthread_mutex_unlock(&t->lock);
+		if (n < k)
+			memcg_uncharge(m, k - n, true, true);
+		done += n;
 	}
-	pthread_mutex_unlock(&t->lock);
-	if (done < nr)
-		memcg_uncharge(m, nr - done, true, true);
 	memcg_count_event(m, MEMCG_PGFAULT, done);
-out:
+	if (err && done)
+		anon_free(t, done);
 	memcg_put(m);
 	return err;
 }

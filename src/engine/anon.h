@@ -1,5 +1,5 @@
 /* A task's anonymous memory: pages it faulted in, in the order it did,
- * resident or in swap (SPEC §6 `anon`, `free`). */
+ * resident or in swap (memcgfs(8) THE WORKLOAD FILE `anon`, `free`). */
 #ifndef MEMCG_ANON_H
 #define MEMCG_ANON_H
 

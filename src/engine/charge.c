@@ -8,23 +8,24 @@
 #include "page.h"
 #include "rcu.h"
 
+/* The local statistic, and the subtree totals of m and its ancestors:
+ * a walk up as a charge's, so that memory.stat's total_ lines are read,
+ * not summed over the subtree (as the kernel's rstat keeps them). */
 static void stat_add(struct memcg *m, int item, long nr)
 {
 	atomic_fetch_add_explicit(&m->stat[item], nr, memory_order_relaxed);
+	for (; m; m = m->parent)
+		atomic_fetch_add_explicit(&m->stat_total[item], nr,
+					  memory_order_relaxed);
 }
 
 static bool on_lru(uint32_t word)
 {
 	enum page_kind k = pg_kind(word);
 
-	if (word & PG_ISOLATED)
+	if (word & (PG_ISOLATED | PG_UNEVICTABLE))
 		return false;
 	return k == PAGE_FILE || (k == PAGE_ANON && !(word & PG_SWAPPED));
-}
-
-static bool resident(uint32_t word)
-{
-	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
 }
 
 /* The statistics a page in state word contributes to its group, added
@@ -39,10 +40,14 @@ static void page_account_into(long *delta, uint32_t word, long sign)
 		delta[MEMCG_CACHE] += sign;
 		if (word & PG_MAPPED)
 			delta[MEMCG_MAPPED_FILE] += sign;
+		if (word & PG_SHMEM)
+			delta[MEMCG_SHMEM] += sign;
 		break;
 	default:
 		return;
 	}
+	if (word & PG_UNEVICTABLE)
+		delta[MEMCG_UNEVICTABLE] += sign;
 	if (on_lru(word))
 		delta[MEMCG_INACTIVE_ANON + (int)lru_list_of(word)] += sign;
 }
@@ -54,14 +59,6 @@ static void apply_delta(struct memcg *m, long *delta)
 			stat_add(m, i, delta[i]);
 		delta[i] = 0;
 	}
-}
-
-static void page_account(struct memcg *m, uint32_t word, long sign)
-{
-	long delta[MEMCG_NR_STAT] = { 0 };
-
-	page_account_into(delta, word, sign);
-	apply_delta(m, delta);
 }
 
 void memcg_uncharge(struct memcg *m, long nr, bool memory, bool memsw)
@@ -175,7 +172,7 @@ static void run_count(struct remove_run *r, uint32_t word, long n)
 		r->kmem += n;
 	if (pg_kind(word) != PAGE_FREE) {
 		r->charged += n;
-		if (resident(word))
+		if (pg_resident(word))
 			r->resident += n;
 		else
 			r->swapped += n;
@@ -233,20 +230,15 @@ uint32_t page_remove(uint32_t idx)
 	return word;
 }
 
+/* A change of state is a move within one group. */
 void page_change_locked(struct memcg *m, uint32_t idx, uint32_t set,
 			uint32_t clear)
 {
-	uint32_t old = page_word(idx);
-	uint32_t word = (old | set) & ~clear;
+	long delta[MEMCG_NR_STAT] = { 0 };
 
-	if (on_lru(old))
-		lru_del(m, lru_list_of(old), idx);
-	page_account(m, old, -1);
-	atomic_store_explicit(&page_frame(idx)->owner, word,
-			      memory_order_release);
-	page_account(m, word, 1);
-	if (on_lru(word))
-		lru_add(m, lru_list_of(word), idx);
+	page_move_locked(m, m, idx, (page_word(idx) | set) & ~clear, delta,
+			 delta);
+	apply_delta(m, delta);
 }
 
 void page_move_locked(struct memcg *from, struct memcg *to, uint32_t idx,

@@ -50,7 +50,8 @@ static void tally_page(uint32_t idx, uint32_t word, void *arg)
 	} else if (kind == PAGE_ANON) {
 		t[T_RSS]++;
 	}
-	if ((kind == PAGE_FILE || kind == PAGE_ANON) && !(word & PG_ISOLATED))
+	if ((kind == PAGE_FILE || kind == PAGE_ANON) &&
+	    !(word & (PG_ISOLATED | PG_UNEVICTABLE)))
 		t[T_LRU + lru_list_of(word)]++;
 }
 
@@ -85,23 +86,27 @@ static long list_length(struct memcg *m, enum lru_list l)
 	return n;
 }
 
-/* Check m and return its subtree's resident and swapped totals. */
-static void check_group(struct check_state *cs, struct memcg *m,
-			long *resident, long *swapped, long *slab)
-{
-	static const int stat_of[] = {
-		[T_CACHE] = MEMCG_CACHE, [T_RSS] = MEMCG_RSS,
-		[T_MAPPED] = MEMCG_MAPPED_FILE, [T_SWAPPED] = MEMCG_SWAP,
-	};
-	static const char *const names[] = {
-		[T_CACHE] = "cache", [T_RSS] = "rss",
-		[T_MAPPED] = "mapped_file", [T_SWAPPED] = "swap",
-	};
-	struct memcg *c;
-	long r = m->check_tally[T_RESIDENT], s = m->check_tally[T_SWAPPED];
-	long k = m->check_tally[T_SLAB];
+static const int stat_of[NR_TALLY] = {
+	[T_CACHE] = MEMCG_CACHE, [T_RSS] = MEMCG_RSS,
+	[T_MAPPED] = MEMCG_MAPPED_FILE, [T_SWAPPED] = MEMCG_SWAP,
+	[T_LRU + LRU_INACTIVE_ANON] = MEMCG_INACTIVE_ANON,
+	[T_LRU + LRU_ACTIVE_ANON] = MEMCG_ACTIVE_ANON,
+	[T_LRU + LRU_INACTIVE_FILE] = MEMCG_INACTIVE_FILE,
+	[T_LRU + LRU_ACTIVE_FILE] = MEMCG_ACTIVE_FILE,
+};
+static const char *const names[NR_TALLY] = {
+	[T_CACHE] = "cache", [T_RSS] = "rss",
+	[T_MAPPED] = "mapped_file", [T_SWAPPED] = "swap",
+	[T_LRU] = "an LRU size statistic", [T_LRU + 1] = "an LRU size statistic",
+	[T_LRU + 2] = "an LRU size statistic", [T_LRU + 3] = "an LRU size statistic",
+};
 
-	for (int t = T_SWAPPED; t <= T_MAPPED; t++) {
+/* What m's frames say of its own statistics and lists. */
+static void check_local(struct check_state *cs, struct memcg *m)
+{
+	for (int t = T_SWAPPED; t < NR_TALLY; t++) {
+		if (!names[t])
+			continue;
 		if (atomic_load(&m->stat[stat_of[t]]) != m->check_tally[t])
 			fail(cs, m, names[t], atomic_load(&m->stat[stat_of[t]]),
 			     m->check_tally[t]);
@@ -109,9 +114,6 @@ static void check_group(struct check_state *cs, struct memcg *m,
 	for (int l = 0; l < NR_LRU_LISTS; l++) {
 		long stat = atomic_load(&m->stat[MEMCG_INACTIVE_ANON + l]);
 
-		if (stat != m->check_tally[T_LRU + l])
-			fail(cs, m, "an LRU size statistic", stat,
-			     m->check_tally[T_LRU + l]);
 		if (list_length(m, (enum lru_list)l) != stat)
 			fail(cs, m, "an LRU list's length",
 			     list_length(m, (enum lru_list)l), stat);
@@ -119,37 +121,51 @@ static void check_group(struct check_state *cs, struct memcg *m,
 	for (int i = 0; i < MEMCG_NR_STAT; i++)
 		if (atomic_load(&m->stat[i]) < 0)
 			fail(cs, m, "a statistic", atomic_load(&m->stat[i]), 0);
-	cds_list_for_each_entry(c, &m->children, sibling) {
-		long cr, csw, ck;
+}
 
-		check_group(cs, c, &cr, &csw, &ck);
-		r += cr;
-		s += csw;
-		k += ck;
+/* After its children, m's tallies are its subtree's: its counters and
+ * statistic totals must show them; then they join its parent's. */
+static void check_subtree(struct check_state *cs, struct memcg *m)
+{
+	long *t = m->check_tally;
+
+	for (int i = T_SWAPPED; i < NR_TALLY; i++) {
+		if (!names[i])
+			continue;
+		if (atomic_load(&m->stat_total[stat_of[i]]) != t[i])
+			fail(cs, m, "a statistic's subtree total",
+			     atomic_load(&m->stat_total[stat_of[i]]), t[i]);
 	}
-	if (page_counter_read(&m->res[MEMCG_RES_KMEM]) != k)
+	if (page_counter_read(&m->res[MEMCG_RES_KMEM]) != t[T_SLAB])
 		fail(cs, m, "kmem usage",
-		     page_counter_read(&m->res[MEMCG_RES_KMEM]), k);
-	if (page_counter_read(&m->res[MEMCG_RES_MEMORY]) != r)
+		     page_counter_read(&m->res[MEMCG_RES_KMEM]), t[T_SLAB]);
+	if (page_counter_read(&m->res[MEMCG_RES_MEMORY]) != t[T_RESIDENT])
 		fail(cs, m, "memory usage",
-		     page_counter_read(&m->res[MEMCG_RES_MEMORY]), r);
-	if (page_counter_read(&m->res[MEMCG_RES_MEMSW]) != r + s)
+		     page_counter_read(&m->res[MEMCG_RES_MEMORY]), t[T_RESIDENT]);
+	if (page_counter_read(&m->res[MEMCG_RES_MEMSW]) !=
+	    t[T_RESIDENT] + t[T_SWAPPED])
 		fail(cs, m, "memsw usage",
-		     page_counter_read(&m->res[MEMCG_RES_MEMSW]), r + s);
-	*resident = r;
-	*swapped = s;
-	*slab = k;
+		     page_counter_read(&m->res[MEMCG_RES_MEMSW]),
+		     t[T_RESIDENT] + t[T_SWAPPED]);
+	if (!memcg_is_root(m))
+		for (int i = 0; i < NR_TALLY; i++)
+			m->parent->check_tally[i] += t[i];
 }
 
 int memcg_check_invariants(struct strbuf *why)
 {
 	struct check_state cs = { why, 0 };
-	long resident, swapped, slab;
+	struct memcg *root = memcg_root(), *m;
+	long swapped;
 
 	memcg_rcu_read_lock();
-	memcg_walk_subtree(memcg_root(), clear_tally, NULL);
+	memcg_walk_subtree(root, clear_tally, NULL);
 	frames_for_each(tally_page, NULL);
-	check_group(&cs, memcg_root(), &resident, &swapped, &slab);
+	for (m = memcg_next_pre(NULL, root); m; m = memcg_next_pre(m, root))
+		check_local(&cs, m);
+	for (m = memcg_next_post(NULL, root); m; m = memcg_next_post(m, root))
+		check_subtree(&cs, m);
+	swapped = root->check_tally[T_SWAPPED];
 	memcg_rcu_read_unlock();
 	if (memcg_swap_used() != swapped) {
 		cs.failures++;

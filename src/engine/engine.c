@@ -5,6 +5,7 @@
 #include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
+#include "realpage.h"
 #include "reclaim.h"
 #include "slab.h"
 #include "task.h"
@@ -19,6 +20,7 @@ static const struct part {
 	{ memcg_tree_init, memcg_tree_exit },
 	{ pagecache_init, pagecache_exit },
 	{ task_table_init, task_table_exit },
+	{ realpage_init, realpage_exit },
 };
 #define NR_PARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -27,18 +29,39 @@ static long shrink_slab(struct memcg *scope)
 	return slab_shrink(NULL, scope);
 }
 
+/* Real pages (realpage.c) are anon and file pages too, flagged PG_REAL:
+ * the anon and file operations hand them on. */
+static long reclaim_anon(uint32_t idx)
+{
+	return page_word(idx) & PG_REAL ? realpage_reclaim(idx) : anon_swap_out(idx);
+}
+
+static long reclaim_file(uint32_t idx)
+{
+	return page_word(idx) & PG_REAL ? realpage_reclaim(idx) :
+					  pagecache_reclaim_page(idx);
+}
+
+static long anon_oom_pages(struct task *t)
+{
+	return anon_task_pages(t) + realpage_task_anon(t);
+}
+
+/* At exit and for an OOM victim: its anon, and its real pages' (mapped
+ * anon uncharged, file pages left as cache). */
 static void free_anon(struct task *t)
 {
 	anon_free(t, -1);
+	realpage_oom_free(t);
 }
 
 static void wire_page_kinds(void)
 {
 	static const struct reclaim_ops anon_reclaim = {
-		.reclaim_page = anon_swap_out,
+		.reclaim_page = reclaim_anon,
 	};
 	static const struct reclaim_ops file_reclaim = {
-		.reclaim_page = pagecache_reclaim_page,
+		.reclaim_page = reclaim_file,
 	};
 	static const struct reclaim_ops slab_reclaim = {
 		.shrink = shrink_slab,
@@ -46,8 +69,9 @@ static void wire_page_kinds(void)
 	/* Anon goes first at exit: a task's own pages, then its mappings. */
 	static const struct task_pages_ops anon_task = {
 		.exit = free_anon,
-		.oom_pages = anon_task_pages,
+		.oom_pages = anon_oom_pages,
 		.oom_free = free_anon,
+		.release = realpage_task_free,
 	};
 	static const struct task_pages_ops file_task = {
 		.exit = pagecache_unmap_task,

@@ -33,7 +33,8 @@ void lruvec_init(struct lruvec *lv);
 void lruvec_destroy(struct lruvec *lv);
 
 /* Under m's LRU lock: put page idx at the tail (newest) of list, or take
- * it off its list.  Keep the LRU size statistics. */
+ * it off its list.  Links only: the LRU size statistics follow the page's
+ * state word (charge.c). */
 void lru_add(struct memcg *m, enum lru_list list, uint32_t idx);
 void lru_del(struct memcg *m, enum lru_list list, uint32_t idx);
 /* lru_add of idx[0..nr), in that order. */
@@ -43,7 +44,8 @@ void lru_add_many(struct memcg *m, enum lru_list list, const uint32_t *idx,
 static inline enum lru_list lru_list_of(uint32_t word)
 {
 	bool active = word & 0x04u;		/* PG_ACTIVE */
-	bool anon = (word & 0x03u) == 1u;	/* PAGE_ANON */
+	/* PAGE_ANON, or PG_SHMEM: swap-backed pages live on the anon lists */
+	bool anon = (word & 0x03u) == 1u || (word & 0x20u);
 
 	return (enum lru_list)((anon ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE) +
 			       active);

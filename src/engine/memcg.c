@@ -16,6 +16,9 @@ static struct memcg_config config;
 static long max_pages;
 static struct memcg *root;
 static struct cds_lfht *id_table;
+/* Every group's name, keyed by (parent, name): lookup, mkdir and rmdir in
+ * a directory of any width cost O(1). */
+static struct cds_lfht *name_table;
 static uint64_t next_id;
 static memcg_release_fn release_hook;
 static memcg_offline_fn offline_notifier;
@@ -41,7 +44,8 @@ struct ptr_table {
 static struct ptr_table *ptr_table;
 static pthread_mutex_t ptr_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t *free_ids;
-static uint32_t nr_free_ids, cap_free_ids, next_ptr_id;
+static uint32_t nr_free_ids, next_ptr_id;
+static size_t cap_free_ids;
 
 const struct memcg_config *memcg_config(void) { return &config; }
 struct memcg *memcg_root(void) { return root; }
@@ -88,14 +92,54 @@ static int match_id(struct cds_lfht_node *node, const void *key)
 	return m->id == *(const uint64_t *)key;
 }
 
-static struct memcg_name *name_new(const char *s)
+/* FNV-1a over the name, mixed with the parent's id. */
+static unsigned long hash_name(const struct memcg *parent, const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return hash_id(h ^ parent->id);
+}
+
+struct name_key {
+	const struct memcg *parent;
+	const char *str;
+};
+
+static int match_name(struct cds_lfht_node *node, const void *key)
+{
+	const struct memcg_name *n = caa_container_of(memcg_lfht_found(node),
+						      struct memcg_name, node);
+	const struct name_key *k = key;
+
+	return n->memcg->parent == k->parent && !strcmp(n->str, k->str);
+}
+
+static struct memcg_name *name_new(struct memcg *m, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	struct memcg_name *name = malloc(sizeof(*name) + n);
 
-	if (name)
-		memcpy(name->str, s, n);
+	if (!name)
+		return NULL;
+	memcpy(name->str, s, n);
+	name->memcg = m;
+	cds_lfht_node_init(&name->node);
 	return name;
+}
+
+/* Under the tree lock: a name enters or leaves the parent's directory. */
+static void name_hash(struct memcg_name *name, bool add)
+{
+	struct memcg *parent = name->memcg->parent;
+
+	memcg_rcu_read_lock();
+	if (add)
+		memcg_lfht_add(name_table, hash_name(parent, name->str), &name->node);
+	else
+		cds_lfht_del(name_table, &name->node);
+	memcg_rcu_read_unlock();
 }
 
 static void name_free_rcu(struct memcg_rcu_head *head)
@@ -172,16 +216,8 @@ static void memcg_ptr_destroy(struct memcg_ptr *p)
 {
 	pthread_mutex_lock(&ptr_lock);
 	atomic_store(&ptr_table->slot[p->id], NULL);
-	if (nr_free_ids == cap_free_ids) {
-		uint32_t cap = cap_free_ids ? 2 * cap_free_ids : 256;
-		uint32_t *n = realloc(free_ids, cap * sizeof(*n));
-
-		if (n) {
-			free_ids = n;
-			cap_free_ids = cap;
-		}
-	}
-	if (nr_free_ids < cap_free_ids)
+	/* Out of memory, the id is never reused: no harm. */
+	if (VEC_GROW(free_ids, nr_free_ids, cap_free_ids))
 		free_ids[nr_free_ids++] = p->id;
 	pthread_mutex_unlock(&ptr_lock);
 	free(p);
@@ -252,7 +288,8 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 
 	if (!m)
 		return NULL;
-	m->name = name_new(name);
+	m->parent = parent;
+	m->name = name_new(m, name);
 	if (!m->name) {
 		free(m);
 		return NULL;
@@ -270,12 +307,11 @@ static struct memcg *memcg_alloc(struct memcg *parent, const char *name)
 		free(m);
 		return NULL;
 	}
-	m->parent = parent;
 	for (int r = 0; r < MEMCG_NR_RES; r++)
 		page_counter_init(&m->res[r], parent ? &parent->res[r] : &machine[r],
 				  max_pages);
 	atomic_init(&m->soft_limit, max_pages);
-	/* SPEC: swappiness, move_charge and notify_on_release are inherited;
+	/* memcgfs(8) DIRECTORIES: swappiness, move_charge and notify_on_release are inherited;
 	 * every other setting starts at 0. */
 	atomic_init(&m->swappiness, parent ? atomic_load(&parent->swappiness) : 60);
 	atomic_init(&m->move_charge, parent ? atomic_load(&parent->move_charge) : 0);
@@ -300,7 +336,6 @@ static void memcg_free(struct memcg *m)
 	if (m->priv_free)
 		m->priv_free(m->priv);
 	free(m->name);
-	free(m->dead_path);
 	free(m);
 }
 
@@ -309,14 +344,19 @@ static void memcg_free_rcu(struct memcg_rcu_head *head)
 	memcg_free(caa_container_of(head, struct memcg, rcu));
 }
 
-static void destroy_subtree(struct memcg *m)
+/* Post-order, so each group goes after its children: the next group is
+ * found before the current one is freed. */
+static void destroy_tree(void)
 {
-	struct memcg *child, *tmp;
+	struct memcg *m = memcg_next_post(NULL, root), *next;
 
-	cds_list_for_each_entry_safe(child, tmp, &m->children, sibling)
-		destroy_subtree(child);
-	cds_lfht_del(id_table, &m->id_node);
-	memcg_free(m);
+	for (; m; m = next) {
+		next = memcg_next_post(m, root);
+		cds_lfht_del(id_table, &m->id_node);
+		if (!memcg_is_root(m))
+			cds_lfht_del(name_table, &m->name->node);
+		memcg_free(m);
+	}
 }
 
 static void free_all_ptrs(void)
@@ -328,6 +368,13 @@ static void free_all_ptrs(void)
 	free(free_ids);
 	free_ids = NULL;
 	nr_free_ids = cap_free_ids = 0;
+}
+
+static struct cds_lfht *table_new(void)
+{
+	return cds_lfht_new_flavor(64, 64, 0,
+				   CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				   &urcu_memb_flavor, NULL);
 }
 
 void memcg_configure(const struct memcg_config *cfg)
@@ -347,15 +394,16 @@ int memcg_tree_init(void)
 	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
 			  cfg->mem_pages + cfg->swap_pages);
 	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
-	id_table = cds_lfht_new_flavor(64, 64, 0,
-				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-				&urcu_memb_flavor, NULL);
-	if (!id_table)
-		return -ENOMEM;
-	root = memcg_alloc(NULL, "");
+	id_table = table_new();
+	name_table = table_new();
+	if (id_table && name_table)
+		root = memcg_alloc(NULL, "");
 	if (!root) {
-		cds_lfht_destroy(id_table, NULL);
-		id_table = NULL;
+		if (id_table)
+			cds_lfht_destroy(id_table, NULL);
+		if (name_table)
+			cds_lfht_destroy(name_table, NULL);
+		id_table = name_table = NULL;
 		free_all_ptrs();
 		return -ENOMEM;
 	}
@@ -372,14 +420,15 @@ void memcg_tree_exit(void)
 
 	memcg_rcu_barrier();
 	memcg_rcu_read_lock();
-	destroy_subtree(root);
+	destroy_tree();
 	memcg_rcu_read_unlock();
 	cds_list_for_each_entry_safe(m, tmp, &dying_list, dying_node)
 		memcg_free(m);
 	CDS_INIT_LIST_HEAD(&dying_list);
 	root = NULL;
 	cds_lfht_destroy(id_table, NULL);
-	id_table = NULL;
+	cds_lfht_destroy(name_table, NULL);
+	id_table = name_table = NULL;
 	free_all_ptrs();
 }
 
@@ -402,19 +451,19 @@ static bool memcg_tryget(struct memcg *m)
 
 void memcg_put(struct memcg *m)
 {
-	struct memcg *parent;
+	/* Each group holds its parent, whose counters it charges: the last
+	 * put of a group puts its parent, in a loop, not a recursion, for a
+	 * chain of dying groups may be as deep as the tree was. */
+	while (m && atomic_fetch_sub(&m->refcnt, 1) == 1) {
+		struct memcg *parent = m->parent;
 
-	if (atomic_fetch_sub(&m->refcnt, 1) != 1)
-		return;
-	pthread_mutex_lock(&dying_lock);
-	cds_list_del_init(&m->dying_node);
-	memcg_version_bump();	/* memcgfs.dying lost a line */
-	pthread_mutex_unlock(&dying_lock);
-	parent = m->parent;
-	memcg_call_rcu(&m->rcu, memcg_free_rcu);
-	/* Each group holds its parent, whose counters it charges. */
-	if (parent)
-		memcg_put(parent);
+		pthread_mutex_lock(&dying_lock);
+		cds_list_del_init(&m->dying_node);
+		memcg_version_bump();	/* memcgfs.dying lost a line */
+		pthread_mutex_unlock(&dying_lock);
+		memcg_call_rcu(&m->rcu, memcg_free_rcu);
+		m = parent;
+	}
 }
 
 struct memcg *memcg_tryget_by_id(uint64_t id)
@@ -438,12 +487,16 @@ struct memcg *memcg_tryget_by_id(uint64_t id)
 /* Under RCU or the tree lock. */
 static struct memcg *find_child(struct memcg *parent, const char *name)
 {
-	struct memcg *c;
+	struct name_key key = { parent, name };
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
 
-	cds_list_for_each_entry_rcu(c, &parent->children, sibling)
-		if (!strcmp(memcg_name(c), name))
-			return c;
-	return NULL;
+	memcg_rcu_read_lock();
+	cds_lfht_lookup(name_table, hash_name(parent, name), match_name, &key,
+			&iter);
+	node = memcg_lfht_node(&iter);
+	memcg_rcu_read_unlock();
+	return node ? caa_container_of(node, struct memcg_name, node)->memcg : NULL;
 }
 
 struct memcg *memcg_tryget_child(struct memcg *parent, const char *name)
@@ -483,6 +536,8 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 	memcg_get(parent);
 	memcg_get(m);		/* the caller's */
 	cds_list_add_tail_rcu(&m->sibling, &parent->children);
+	atomic_fetch_add(&parent->nr_children, 1);
+	name_hash(m->name, true);
 	memcg_rcu_read_lock();
 	memcg_lfht_add(id_table, hash_id(m->id), &m->id_node);
 	memcg_rcu_read_unlock();
@@ -492,22 +547,42 @@ out:
 	return m;
 }
 
-static void path_append(struct memcg *m, struct strbuf *sb)
-{
-	if (memcg_is_root(m))
-		return;
-	path_append(m->parent, sb);
-	strbuf_addf(sb, "/%s", memcg_name(m));
-}
-
+/* Two passes up the tree, no recursion: the length, then the names
+ * written from the end. */
 void memcg_path(struct memcg *m, struct strbuf *sb)
 {
+	size_t len = 0, end;
+	struct memcg *a;
+	char *tmp;
+
 	memcg_rcu_read_lock();
-	if (memcg_is_root(m))
-		strbuf_add(sb, "/", 1);
-	else
-		path_append(m, sb);
+	for (a = m; !memcg_is_root(a); a = a->parent)
+		len += 1 + strlen(memcg_name(a));
+	tmp = malloc(len ? len : 1);
+	if (!tmp) {
+		sb->oom = true;
+		memcg_rcu_read_unlock();
+		return;
+	}
+	/* A rename between the passes may change a name's length: never
+	 * write past the buffer, and keep the part that was written. */
+	end = len;
+	for (a = m; !memcg_is_root(a) && end; a = a->parent) {
+		const char *name = memcg_name(a);
+		size_t n = strlen(name);
+
+		if (n + 1 > end)
+			n = end - 1;
+		end -= n + 1;
+		tmp[end] = '/';
+		memcpy(tmp + end + 1, name, n);
+	}
 	memcg_rcu_read_unlock();
+	if (len)
+		strbuf_add(sb, tmp + end, len - end);
+	else
+		strbuf_add(sb, "/", 1);
+	free(tmp);
 }
 
 /* Under the tree lock. */
@@ -556,6 +631,18 @@ void memcg_kmem_activate(struct memcg *m)
 	pthread_mutex_unlock(&tree_lock);
 }
 
+/* Removal sets KMEM_DEAD, then reads the kmem count here; the last
+ * uncharge lowers the count, then reads the flag here.  Each writes one
+ * and reads the other (store buffering, as counter.c explains for
+ * limits), so the read is seq_cst like the flag's RMW and load: then at
+ * least one of them sees both and drops the reference.  Relaxed, it was
+ * right only on x86, and elsewhere a dying group could stay forever. */
+static long kmem_usage_after_flag(struct memcg *m)
+{
+	return atomic_load_explicit(&m->res[MEMCG_RES_KMEM].usage,
+				    memory_order_seq_cst);
+}
+
 /* Kmem counters are hierarchical: a dying group's count also holds what
  * its dying descendants still have charged, so an uncharge at m may be
  * the last for any dying ancestor too.  The walk is under RCU because a
@@ -565,7 +652,7 @@ void memcg_kmem_uncharged(struct memcg *m)
 	memcg_rcu_read_lock();
 	for (; m; m = m->parent)
 		if ((atomic_load(&m->flags) & MEMCG_KMEM_DEAD) &&
-		    page_counter_read(&m->res[MEMCG_RES_KMEM]) == 0 &&
+		    kmem_usage_after_flag(m) == 0 &&
 		    (atomic_fetch_and(&m->flags, ~MEMCG_KMEM_ACTIVE) &
 		     MEMCG_KMEM_ACTIVE))
 			memcg_put(m);
@@ -600,10 +687,8 @@ static void reparent(struct memcg *m, struct memcg *parent)
 
 int memcg_remove(struct memcg *m)
 {
-	struct strbuf path;
 	int err = 0;
 
-	strbuf_init(&path);
 	pthread_mutex_lock(&tree_lock);
 	if (memcg_is_root(m) || !memcg_online(m)) {
 		err = memcg_is_root(m) ? -EBUSY : -ENOENT;
@@ -615,11 +700,11 @@ int memcg_remove(struct memcg *m)
 		err = -EBUSY;
 		goto out;
 	}
-	memcg_path(m, &path);
-	m->dead_path = path.buf;	/* NULL if out of memory: printed as ? */
 	atomic_fetch_and(&m->flags, ~MEMCG_ONLINE);
 	reparent(m, m->parent);
 	cds_list_del_rcu(&m->sibling);
+	atomic_fetch_sub(&m->parent->nr_children, 1);
+	name_hash(m->name, false);
 	memcg_rcu_read_lock();
 	cds_lfht_del(id_table, &m->id_node);
 	memcg_rcu_read_unlock();
@@ -629,10 +714,8 @@ int memcg_remove(struct memcg *m)
 	memcg_check_release(m->parent);
 out:
 	pthread_mutex_unlock(&tree_lock);
-	if (err) {
-		strbuf_release(&path);
+	if (err)
 		return err;
-	}
 	/* Its slab caches die: shrunk now, destroyed by the reaper. */
 	if (offline_notifier)
 		offline_notifier(m);
@@ -651,7 +734,7 @@ int memcg_rename(struct memcg *m, const char *name)
 	struct memcg *other;
 	int err = 0;
 
-	nn = name_new(name);
+	nn = name_new(m, name);
 	if (!nn)
 		return -ENOMEM;
 	pthread_mutex_lock(&tree_lock);
@@ -665,11 +748,96 @@ int memcg_rename(struct memcg *m, const char *name)
 		free(nn);
 		return err;
 	}
+	/* The new name is found before the old one goes: a lookup racing
+	 * with the rename finds the group under one name or the other. */
 	old = m->name;
+	name_hash(nn, true);
 	rcu_assign_pointer(m->name, nn);
+	name_hash(old, false);
 	pthread_mutex_unlock(&tree_lock);
 	memcg_call_rcu(&old->rcu, name_free_rcu);
 	return 0;
+}
+
+/* Under RCU: the first child of m, or NULL. */
+static struct memcg *first_child(struct memcg *m)
+{
+	struct cds_list_head *n = rcu_dereference(m->children.next);
+
+	return n == &m->children ? NULL : cds_list_entry(n, struct memcg, sibling);
+}
+
+/* Under RCU: m's next sibling, or NULL.  A removed group keeps its link
+ * forward (cds_list_del_rcu), so a walk standing on one goes on. */
+static struct memcg *next_sibling(struct memcg *m)
+{
+	struct cds_list_head *n = rcu_dereference(m->sibling.next);
+
+	return n == &m->parent->children ? NULL :
+	       cds_list_entry(n, struct memcg, sibling);
+}
+
+/* The kernel's css_next_descendant_pre: first the children, then the next
+ * sibling of the nearest ancestor (within top) that has one.  Constant
+ * stack whatever the depth. */
+static struct memcg *next_pre(struct memcg *pos, struct memcg *top,
+			      bool descend)
+{
+	struct memcg *next;
+
+	if (!pos)
+		return top;
+	if (descend && (next = first_child(pos)))
+		return next;
+	for (; pos != top; pos = pos->parent)
+		if ((next = next_sibling(pos)))
+			return next;
+	return NULL;
+}
+
+struct memcg *memcg_next_pre(struct memcg *pos, struct memcg *top)
+{
+	return next_pre(pos, top, true);
+}
+
+static struct memcg *leftmost_descendant(struct memcg *pos)
+{
+	struct memcg *c;
+
+	while ((c = first_child(pos)))
+		pos = c;
+	return pos;
+}
+
+struct memcg *memcg_next_post(struct memcg *pos, struct memcg *top)
+{
+	struct memcg *next;
+
+	if (!pos)
+		return leftmost_descendant(top);
+	if (pos == top)
+		return NULL;
+	next = next_sibling(pos);
+	return next ? leftmost_descendant(next) : pos->parent;
+}
+
+/* Where a listing resumes after the child with id after_id: straight at
+ * that child when it is still there (O(1) per readdir call however many
+ * siblings there are), else from the start, skipping lower ids. */
+static struct memcg *resume_after(struct memcg *parent, uint64_t after_id)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	struct memcg *c;
+
+	if (!after_id)
+		return first_child(parent);
+	cds_lfht_lookup(id_table, hash_id(after_id), match_id, &after_id, &iter);
+	node = memcg_lfht_node(&iter);
+	c = node ? caa_container_of(node, struct memcg, id_node) : NULL;
+	if (c && c->parent == parent && memcg_online(c))
+		return next_sibling(c);
+	return first_child(parent);
 }
 
 void memcg_for_each_child(struct memcg *parent, uint64_t after_id,
@@ -678,7 +846,7 @@ void memcg_for_each_child(struct memcg *parent, uint64_t after_id,
 	struct memcg *c;
 
 	memcg_rcu_read_lock();
-	cds_list_for_each_entry_rcu(c, &parent->children, sibling) {
+	for (c = resume_after(parent, after_id); c; c = next_sibling(c)) {
 		if (c->id <= after_id || !memcg_online(c))
 			continue;
 		if (fn(c, arg))
@@ -691,49 +859,30 @@ void memcg_for_each_child(struct memcg *parent, uint64_t after_id,
  * of its own (reclaim collects the groups it will scan).  An RCU walker
  * can reach a group whose removal has just dropped its last reference:
  * memcg_get() would bring it back from zero and its free would be queued
- * twice.  Such a group is skipped (it has no children: removal needs
- * none); tryget sees the zero. */
-static int walk(struct memcg *m, int (*fn)(struct memcg *, void *), void *arg)
-{
-	struct memcg *c;
-	int rc;
-
-	if (!memcg_tryget(m))
-		return 0;
-	rc = fn(m, arg);
-	memcg_put(m);
-	cds_list_for_each_entry_rcu(c, &m->children, sibling) {
-		if (rc)
-			break;
-		rc = walk(c, fn, arg);
-	}
-	return rc;
-}
-
+ * twice.  Such a group is skipped with its subtree (it has no children:
+ * removal needs none); tryget sees the zero. */
 int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
 		       void *arg)
 {
-	int rc;
+	struct memcg *pos = NULL;
+	bool descend = true;
+	int rc = 0;
 
 	memcg_rcu_read_lock();
-	rc = walk(m, fn, arg);
+	while (!rc && (pos = next_pre(pos, m, descend))) {
+		descend = memcg_tryget(pos);
+		if (descend) {
+			rc = fn(pos, arg);
+			memcg_put(pos);
+		}
+	}
 	memcg_rcu_read_unlock();
 	return rc;
 }
 
-static int count_one(struct memcg *child, void *arg)
-{
-	(void)child;
-	(*(long *)arg)++;
-	return 0;
-}
-
 long memcg_nr_children(struct memcg *parent)
 {
-	long n = 0;
-
-	memcg_for_each_child(parent, 0, count_one, &n);
-	return n;
+	return atomic_load(&parent->nr_children);
 }
 
 int memcg_set_soft_limit(struct memcg *m, long pages)
@@ -835,6 +984,23 @@ static long dead_kmem(struct memcg *m)
 	       page_counter_read(&m->res[MEMCG_RES_KMEM]) : 0;
 }
 
+/* The path is built when read, not kept from the removal: building it at
+ * each rmdir made removing a deep chain quadratic.  A removed group keeps
+ * its name; its live ancestors show theirs as they are now.  NULL when out
+ * of memory. */
+static char *dying_path(struct memcg *m)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	memcg_path(m, &sb);
+	if (sb.oom) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
 void memcg_dying_release(struct memcg_dying *rows, long n)
 {
 	for (long i = 0; i < n; i++)
@@ -857,7 +1023,7 @@ long memcg_dying_snapshot(struct memcg_dying **out)
 			break;
 		}
 		r->id = m->id;
-		r->path = m->dead_path ? strdup(m->dead_path) : NULL;
+		r->path = dying_path(m);
 		r->refs = atomic_load(&m->refcnt);
 		r->flags = atomic_load(&m->flags);
 		r->kmem_pages = dead_kmem(m);

@@ -160,7 +160,7 @@ long memcg_hierarchical_limit(struct memcg *m, enum memcg_res res);
 /* One removed group that still exists, as memcgfs.dying shows it. */
 struct memcg_dying {
 	uint64_t id;
-	char *path;		/* the path it had; NULL if unknown */
+	char *path;		/* its path (see memcgfs(8)); NULL if unknown */
 	long refs;
 	long kmem_pages;	/* kernel memory still charged (kmem=pin) */
 	long pages;		/* cache + rss + kmem_pages */

@@ -30,8 +30,12 @@ struct memcg_ptr {
 	struct memcg_rcu_head rcu;
 };
 
+/* A group's name, in the name table while it is its group's current
+ * name and the group is in the tree. */
 struct memcg_name {
 	struct memcg_rcu_head rcu;
+	struct cds_lfht_node node;
+	struct memcg *memcg;
 	char str[];
 };
 
@@ -41,6 +45,7 @@ struct memcg {
 	struct memcg *parent;
 	struct cds_list_head children;	/* RCU list, in creation (id) order */
 	struct cds_list_head sibling;
+	atomic_long nr_children;	/* online ones */
 
 	struct page_counter res[MEMCG_NR_RES];
 	atomic_long soft_limit;		/* pages */
@@ -54,6 +59,9 @@ struct memcg {
 	atomic_int notify_on_release;
 	atomic_int clone_children;
 	atomic_long stat[MEMCG_NR_STAT];
+	/* The same summed over the subtree, kept as each local one changes
+	 * (so that reading them costs nothing whatever the tree's size). */
+	atomic_long stat_total[MEMCG_NR_STAT];
 	atomic_long nr_caches;		/* per-group slab cache copies */
 
 	atomic_uint flags;
@@ -72,7 +80,6 @@ struct memcg {
 	long nr_tasks;
 	long nr_moving;			/* charge moves into or out of it */
 	struct cds_list_head dying_node;
-	char *dead_path;		/* the path it had, once removed */
 
 	struct cds_lfht_node id_node;
 	long check_tally[10];		/* check.c's scratch, quiescent only */
@@ -97,9 +104,16 @@ void memcg_tree_unlock(void);
 
 /* Visit every group in m's subtree that is still referenced (online, or
  * just removed), m first (pre-order), under RCU: fn must not block for
- * long.  Stops when fn returns non-zero. */
+ * long.  Stops when fn returns non-zero.  Iterative (constant stack),
+ * as every walk of the tree. */
 int memcg_walk_subtree(struct memcg *m, int (*fn)(struct memcg *, void *),
 		       void *arg);
+
+/* Iterators over top's subtree, top included, as the kernel's
+ * css_next_descendant_pre/post: NULL starts, NULL ends.  Under RCU, or
+ * the tree lock for a walk that must see a stable tree. */
+struct memcg *memcg_next_pre(struct memcg *pos, struct memcg *top);
+struct memcg *memcg_next_post(struct memcg *pos, struct memcg *top);
 
 /* The memcg_ptr with this id (under RCU). */
 struct memcg_ptr *memcg_ptr_from_id(uint32_t id);

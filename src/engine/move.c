@@ -14,6 +14,7 @@
 #include "page.h"
 #include "pagecache.h"
 #include "rcu.h"
+#include "realpage.h"
 #include "reclaim.h"
 #include "task.h"
 
@@ -55,11 +56,6 @@ static struct memcg *common_ancestor(struct memcg *a, struct memcg *b)
 	return a;
 }
 
-static bool resident(uint32_t word)
-{
-	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
-}
-
 /* Whether a page in state word is one of kind to move and belongs to
  * from: through from's own pointer (the common case, no lookup), or a
  * removed child's.
@@ -93,7 +89,7 @@ static void count_page(uint32_t idx, void *arg)
 
 	if (!owned_by(mv->from, mv->kind, word) || (word & PG_ISOLATED))
 		return;
-	mv->mem += resident(word);
+	mv->mem += pg_resident(word);
 	mv->memsw++;
 }
 
@@ -122,13 +118,13 @@ static void swing_batch(struct move *mv)
 
 		if (!owned_by(mv->from, mv->kind, word) || (word & PG_ISOLATED) ||
 		    mv->moved_memsw == mv->memsw ||
-		    (resident(word) && mv->moved_mem == mv->mem))
+		    (pg_resident(word) && mv->moved_mem == mv->mem))
 			continue;
 		old[swung++] = memcg_ptr_from_id(pg_ptr_id(word));
 		page_move_locked(mv->from, mv->to, idx,
 				 pg_word(to_ptr->id, pg_flags(word)),
 				 from_delta, to_delta);
-		mv->moved_mem += resident(word);
+		mv->moved_mem += pg_resident(word);
 		mv->moved_memsw++;
 	}
 	memcg_rcu_read_unlock();
@@ -195,35 +191,70 @@ static int precharge(struct move *mv)
 	return -ENOMEM;
 }
 
+/* A real page of the task's (realpage.c) for fn, if it is of the kind
+ * being handled: anon only if the task alone maps it, file whatever its
+ * map count. */
+struct real_visit {
+	struct move *mv;
+	void (*fn)(uint32_t idx, void *arg);
+};
+
+static void visit_real(uint32_t idx, bool only_mapper, void *arg)
+{
+	struct real_visit *rv = arg;
+
+	if (pg_kind(page_word(idx)) == rv->mv->kind &&
+	    (only_mapper || rv->mv->kind == PAGE_FILE))
+		rv->fn(idx, rv->mv);
+}
+
+static void for_each_real(struct task *t, struct move *mv,
+			  void (*fn)(uint32_t idx, void *arg))
+{
+	struct real_visit rv = { mv, fn };
+
+	realpage_for_each(t, visit_real, &rv);
+}
+
 static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 			 int bits, int *err)
 {
 	struct move mv = { .from = from, .to = to };
 
 	mv.common = common_ancestor(from, to);
+	realpage_updates_lock();
 	pthread_mutex_lock(&t->lock);
 	mv.kind = PAGE_ANON;
-	if (bits & MOVE_ANON)
+	if (bits & MOVE_ANON) {
 		for (uint32_t pos = 0; pos < t->nr_anon; pos++)
 			count_page(anon_position_page(t, pos), &mv);
+		for_each_real(t, &mv, count_page);
+	}
 	mv.kind = PAGE_FILE;
-	if (bits & MOVE_FILE)
+	if (bits & MOVE_FILE) {
 		pagecache_for_each_mapped(t, count_page, &mv);
+		for_each_real(t, &mv, count_page);
+	}
 	if (!mv.memsw || (*err = precharge(&mv))) {
 		pthread_mutex_unlock(&t->lock);
+		realpage_updates_unlock();
 		return;
 	}
 	mv.kind = PAGE_ANON;
-	if (bits & MOVE_ANON)
+	if (bits & MOVE_ANON) {
 		for (uint32_t pos = 0; pos < t->nr_anon; pos++)
 			queue_page(anon_position_page(t, pos), &mv);
+		for_each_real(t, &mv, queue_page);
+	}
 	swing_batch(&mv);
 	mv.kind = PAGE_FILE;
 	if (bits & MOVE_FILE) {
 		pagecache_for_each_mapped(t, queue_page, &mv);
+		for_each_real(t, &mv, queue_page);
 		swing_batch(&mv);
 	}
 	pthread_mutex_unlock(&t->lock);
+	realpage_updates_unlock();
 	/* The old group lets go of what moved; to, of what it did not use. */
 	page_counter_uncharge_upto(&from->res[MEMCG_RES_MEMORY],
 				   &mv.common->res[MEMCG_RES_MEMORY], mv.moved_mem);

@@ -15,8 +15,10 @@ void memcg_set_oom_kill_hook(void (*fn)(pid_t tgid))
 }
 
 struct victim_search {
+	const struct oom_charge *c;
 	struct task *best;
 	long best_score;
+	long killable;		/* every task's score: what kills could free */
 };
 
 static int consider_group(struct memcg *m, void *arg)
@@ -27,6 +29,9 @@ static int consider_group(struct memcg *m, void *arg)
 	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
 		long score = task_oom_score(t);
 
+		vs->killable += score;
+		if (t == vs->c->self)
+			score -= vs->c->done;
 		if (score > vs->best_score) {
 			vs->best = t;
 			vs->best_score = score;
@@ -35,16 +40,19 @@ static int consider_group(struct memcg *m, void *arg)
 	return 0;
 }
 
-/* The task with the most anon+swap in m's subtree, referenced, or NULL. */
-static struct task *choose_victim(struct memcg *m)
+/* The task with the most anon+swap in m's subtree, referenced, or NULL;
+ * *killable gets what all its tasks hold. */
+static struct task *choose_victim(struct memcg *m, const struct oom_charge *c,
+				  long *killable)
 {
-	struct victim_search vs = { NULL, 0 };
+	struct victim_search vs = { c, NULL, 0, 0 };
 
 	memcg_tree_lock();
 	memcg_walk_subtree(m, consider_group, &vs);
 	if (vs.best)
 		task_get(vs.best);
 	memcg_tree_unlock();
+	*killable = vs.killable;
 	return vs.best;
 }
 
@@ -58,28 +66,33 @@ static void count_kill(struct task *victim)
 	memcg_rcu_read_unlock();
 }
 
-int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
-	      struct task *self)
+int memcg_oom(struct memcg *over, enum memcg_res res,
+	      struct page_counter *fail, const struct oom_charge *c)
 {
 	struct memcg *scope = over ? over : memcg_root();
 	struct task *victim;
+	long killable;
 
 	if (over && atomic_load(&over->oom_kill_disable)) {
-		atomic_store(&over->oom_need, nr);
+		atomic_store(&over->oom_need, c->need);
 		atomic_store(&over->oom_res, (int)res);
 		atomic_store(&over->under_oom, 1);
 		return -ENOMEM;
 	}
-	victim = choose_victim(scope);
+	victim = choose_victim(scope, c, &killable);
 	if (!victim)
 		return -ENOMEM;
+	if (page_counter_read(fail) - killable + c->need > page_counter_limit(fail)) {
+		task_put(victim);
+		return -ENOMEM;
+	}
 	atomic_store(&victim->oom_victim, true);
 	if (memcg_config()->oom_mode == MEMCG_OOM_KILL && kill_hook)
 		kill_hook(victim->tgid);
 	task_oom_free(victim);
 	count_kill(victim);
 	task_put(victim);
-	return victim == self ? -ENOMEM : 0;
+	return victim == c->self ? -ENOMEM : 0;
 }
 
 bool memcg_under_oom(struct memcg *m)

@@ -1,4 +1,4 @@
-/* Out of memory: victim choice and oom_control state (SPEC §6).
+/* Out of memory: victim choice and oom_control state (memcgfs(8) ACCOUNTING, memory.oom_control).
  *
  * When reclaim cannot make room in a group, the group goes OOM: with
  * oom_kill_disable 0 the task in its subtree with the most charged anon
@@ -16,12 +16,25 @@
 
 struct task;
 
-/* OOM in over (NULL: the whole machine) for a charge of nr pages that
- * failed at limit res, on behalf of self.  0 if a victim was taken and the
- * charge may be retried; -ENOMEM otherwise (no victim, kills disabled, or
- * self was the victim). */
-int memcg_oom(struct memcg *over, enum memcg_res res, long nr,
-	      struct task *self);
+struct page_counter;
+
+/* A charge that may be made in parts (reclaim.h). */
+struct oom_charge {
+	struct task *self;	/* the task it is for */
+	long need;		/* the whole charge: what must fit */
+	long done;		/* the parts of it charged to self already */
+};
+
+/* OOM in over (NULL: the whole machine) for charge c, which failed at
+ * counter fail (over's limit res).  As the kernel, no task is killed when
+ * killing cannot make room: when c->need would not fit even with every
+ * task's anon and swap in the subtree gone, self's too (a charge larger
+ * than the limit can hold, say).  The victim is chosen as if the charge
+ * were one: self's score leaves out its c->done pages.  0 if a victim was
+ * taken and the charge may be retried; -ENOMEM otherwise (no victim, no
+ * room to make, kills disabled, or self was the victim). */
+int memcg_oom(struct memcg *over, enum memcg_res res,
+	      struct page_counter *fail, const struct oom_charge *c);
 
 /* under_oom as memory.oom_control shows it: cleared once the refused
  * charge would fit. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/vec.h"
 #include "memcg_impl.h"
 #include "rcu.h"
 
@@ -90,18 +91,9 @@ void block_free(uint32_t block)
 
 	b->owner = NULL;
 	pthread_mutex_lock(&alloc_lock);
-	if (nr_free == cap_free) {
-		size_t cap = cap_free ? 2 * cap_free : 1024;
-		uint32_t *n = realloc(free_blocks, cap * sizeof(*n));
-
-		if (!n) {	/* keep the block out of use rather than fail */
-			pthread_mutex_unlock(&alloc_lock);
-			return;
-		}
-		free_blocks = n;
-		cap_free = cap;
-	}
-	free_blocks[nr_free++] = block;
+	/* Out of memory, the block stays out of use rather than fail. */
+	if (VEC_GROW(free_blocks, nr_free, cap_free))
+		free_blocks[nr_free++] = block;
 	pthread_mutex_unlock(&alloc_lock);
 }
 

@@ -32,7 +32,10 @@ struct memcg_ptr;
 #define PG_SWAPPED	0x08u	/* anon: in swap, off the LRU */
 #define PG_MAPPED	0x08u	/* file: mapped by a task (same bit) */
 #define PG_ISOLATED	0x10u	/* taken off the LRU by reclaim */
-#define PG_FLAG_BITS	5
+#define PG_SHMEM	0x20u	/* file: shmem/tmpfs, also counted as shmem */
+#define PG_UNEVICTABLE	0x40u	/* mlocked: off the LRU, counted unevictable */
+#define PG_REAL		0x80u	/* a host page (realpage.c), not synthetic */
+#define PG_FLAG_BITS	8
 
 enum page_kind {
 	PAGE_FREE,
@@ -51,6 +54,7 @@ enum block_kind {
 	BLOCK_FILE,
 	BLOCK_ANON,
 	BLOCK_SLAB,
+	BLOCK_REAL,
 };
 
 struct page_block {
@@ -122,6 +126,13 @@ static inline uint32_t pg_ptr_id(uint32_t word)
 static inline enum page_kind pg_kind(uint32_t word)
 {
 	return (enum page_kind)(word & PG_KIND_MASK);
+}
+
+/* Whether the page is in memory (charged to memory as well as memsw):
+ * everything but anon in swap. */
+static inline bool pg_resident(uint32_t word)
+{
+	return !(pg_kind(word) == PAGE_ANON && (word & PG_SWAPPED));
 }
 
 static inline uint32_t page_word(uint32_t idx)

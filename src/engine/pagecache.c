@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/vec.h"
 #include "charge.h"
 #include "memcg_impl.h"
 #include "page.h"
@@ -28,7 +29,8 @@ struct pc_file {
 	uint64_t *shadow;	/* pages evicted by reclaim: a re-read refaults */
 	uint32_t map_pages;	/* pages [0, map_pages) are mapped */
 	struct pc_mapper *mappers;
-	uint32_t nr_mappers, cap_mappers;
+	uint32_t nr_mappers;
+	size_t cap_mappers;
 	struct memcg_rcu_head rcu;
 	char name[];
 };
@@ -214,15 +216,8 @@ static int file_add_mapper(struct pc_file *f, struct task *t, uint32_t nr)
 	for (i = 0; i < f->nr_mappers && f->mappers[i].task != t; i++)
 		;
 	if (i == f->nr_mappers) {
-		if (f->nr_mappers == f->cap_mappers) {
-			uint32_t cap = f->cap_mappers ? 2 * f->cap_mappers : 4;
-			struct pc_mapper *n = realloc(f->mappers, cap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			f->mappers = n;
-			f->cap_mappers = cap;
-		}
+		if (!VEC_GROW(f->mappers, f->nr_mappers, f->cap_mappers))
+			return -ENOMEM;
 		f->mappers[f->nr_mappers++] = (struct pc_mapper){ t, 0 };
 	}
 	if (nr > f->mappers[i].nr)

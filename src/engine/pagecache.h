@@ -1,5 +1,5 @@
 /* The page cache: files named by any token, read and mapped by tasks
- * (SPEC §6 `read`, `map`, `evict`, `drop_caches`).
+ * (memcgfs(8) THE WORKLOAD FILE `read`, `map`, `evict`, `drop_caches`).
  *
  * A file's page i is slot i % 64 of its block i / 64.  An uncached page is
  * charged to the reader's group; later readers, from any group, only mark

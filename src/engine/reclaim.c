@@ -2,9 +2,11 @@
 #include "reclaim.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "lib/vec.h"
 #include "charge.h"
 #include "memcg_impl.h"
 #include "oom.h"
@@ -40,7 +42,10 @@ static long shrink_kinds(struct memcg *scope)
 /* Whether reclaim may take this page now. */
 static bool reclaimable(uint32_t word)
 {
-	/* Mapped page cache is in use by a task: leave it. */
+	/* Mapped page cache is in use by a task: leave it.  A host's anon
+	 * or shmem page cannot be sent to swap from here. */
+	if (pg_kind(word) == PAGE_ANON || (word & PG_SHMEM))
+		return !(word & PG_REAL);
 	return !(pg_kind(word) == PAGE_FILE && (word & PG_MAPPED));
 }
 
@@ -97,15 +102,8 @@ static int collect(struct memcg *m, void *arg)
 {
 	struct group_set *set = arg;
 
-	if (set->nr == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 16;
-		struct memcg **g = realloc(set->groups, cap * sizeof(*g));
-
-		if (!g)
-			return 1;
-		set->groups = g;
-		set->cap = cap;
-	}
+	if (!VEC_GROW(set->groups, set->nr, set->cap))
+		return 1;
 	memcg_get(m);
 	set->groups[set->nr++] = m;
 	return 0;
@@ -244,7 +242,27 @@ int memcg_force_empty(struct memcg *m)
 	return 0;
 }
 
+long memcg_charge_room(struct memcg *m)
+{
+	long room = LONG_MAX;
+
+	for (struct page_counter *c = &m->res[MEMCG_RES_MEMORY]; c; c = c->parent) {
+		long left = page_counter_limit(c) - page_counter_read(c);
+
+		if (left < room)
+			room = left;
+	}
+	return room > 0 ? room : 0;
+}
+
 int memcg_charge(struct memcg *m, long nr, struct task *self)
+{
+	struct oom_charge c = { self, nr, 0 };
+
+	return memcg_charge_part(m, nr, &c);
+}
+
+int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 {
 	int retries = CHARGE_RETRIES;
 
@@ -278,7 +296,7 @@ int memcg_charge(struct memcg *m, long nr, struct task *self)
 		rc.may_swap = res == MEMCG_RES_MEMORY;
 		if (memcg_reclaim(over, &rc) > 0 && --retries)
 			continue;
-		err = memcg_oom(over, res, nr, self);
+		err = memcg_oom(over, res, fail, c);
 		if (err)
 			return err;
 		retries = CHARGE_RETRIES;

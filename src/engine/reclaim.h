@@ -46,6 +46,18 @@ long memcg_reclaim(struct memcg *m, struct reclaim_control *rc);
  * charged twice if it becomes the victim).  0 or -ENOMEM. */
 int memcg_charge(struct memcg *m, long nr, struct task *self);
 
+struct oom_charge;
+
+/* The same for nr pages, a part of charge c (oom.h) made in parts as that
+ * many faults are: the parts charged before are on the LRU, where reclaim
+ * may take them (swap them out) to make room for this one.  OOM kills only
+ * if killing could make room for the whole charge. */
+int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c);
+
+/* The pages m could be charged now without reclaim: the least room under
+ * the memory limits from m up (mem= included). */
+long memcg_charge_room(struct memcg *m);
+
 /* Set m's limit on res, reclaiming in m's subtree while usage is above
  * it and that makes progress: 0, -EBUSY if usage stays above, -EINVAL for
  * the root or a memory limit above the memsw one (or the reverse). */

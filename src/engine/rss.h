@@ -1,4 +1,4 @@
-/* Real processes' resident memory (SPEC §7, track=rss): the host samples
+/* Real processes' resident memory (memcgfs(8) REAL PROCESSES, track=rss): the host samples
  * each member process and the engine keeps the process's charges in step,
  * its anonymous resident memory as anon pages of its task and its
  * file-backed resident memory as pages of a private file it maps. */

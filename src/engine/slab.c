@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/vec.h"
 #include "charge.h"
 #include "memcg_impl.h"
 #include "page.h"
@@ -30,6 +31,15 @@ struct kmem_cache {
 struct slab {
 	uint32_t idx;		/* its page frame; 0: a free record */
 	uint32_t inuse;		/* objects allocated from it */
+	bool partial;		/* on its copy's partial heap */
+};
+
+/* A min-heap of slab record numbers.  Its room is reserved as records are
+ * made (a record is on each heap at most once), so a push never fails. */
+struct slab_heap {
+	uint32_t *v;
+	uint32_t nr;
+	size_t cap;
 };
 
 struct kmem_copy {
@@ -41,11 +51,18 @@ struct kmem_copy {
 	bool charging;			/* a kmalloc charges for it: keep it */
 	char name[2 * NAME_LEN];	/* NAME(ID:GROUP) */
 	struct slab *slabs;
-	uint32_t nr_slabs, cap_slabs;
+	uint32_t nr_slabs;
+	size_t cap_slabs;
+	/* Lowest-numbered first, so that allocation costs O(log slabs), not
+	 * a scan: records with free objects (some stale: freed since, or
+	 * full, dropped when met), and free records. */
+	struct slab_heap partial, free_recs;
 	uint32_t *blocks;		/* frames come from these blocks */
-	uint32_t nr_blocks, cap_blocks, next_slot;
+	uint32_t nr_blocks, next_slot;
+	size_t cap_blocks;
 	uint32_t *free_frames;		/* frames of shrunk slabs, for reuse */
-	uint32_t nr_free_frames, cap_free_frames;
+	uint32_t nr_free_frames;
+	size_t cap_free_frames;
 	long nr_pages, active_objs;
 	long nr_empty;			/* slab pages with no object */
 };
@@ -59,7 +76,8 @@ struct tag_entry {
 struct tag {
 	struct tag *next;
 	struct tag_entry *e;
-	uint32_t nr, cap;
+	uint32_t nr;
+	size_t cap;
 	char name[];
 };
 
@@ -76,24 +94,6 @@ static const struct { const char *name; unsigned size; } predefined[] = {
 	{ "kmalloc-2048", 2048 }, { "kmalloc-4096", 4096 },
 	{ "dentry", 192 }, { "inode_cache", 608 }, { "task_struct", 4096 },
 };
-
-/* A growable array of elem-sized items; false when out of memory. */
-static bool grow(void **items, uint32_t *cap, uint32_t need, size_t elem)
-{
-	uint32_t c = *cap ? *cap : 8;
-	void *n;
-
-	if (need <= *cap)
-		return true;
-	while (c < need)
-		c *= 2;
-	n = realloc(*items, c * elem);
-	if (!n)
-		return false;
-	*items = n;
-	*cap = c;
-	return true;
-}
 
 static struct kmem_cache *cache_new(const char *name, unsigned size)
 {
@@ -185,8 +185,7 @@ static uint32_t copy_frame(struct kmem_copy *cp)
 	if (cp->nr_free_frames)
 		return cp->free_frames[--cp->nr_free_frames];
 	if (!cp->nr_blocks || cp->next_slot == BLOCK_PAGES) {
-		if (!grow((void **)&cp->blocks, &cp->cap_blocks,
-			  cp->nr_blocks + 1, sizeof(*cp->blocks)))
+		if (!VEC_GROW(cp->blocks, cp->nr_blocks, cp->cap_blocks))
 			return 0;
 		b = block_alloc(cp, BLOCK_SLAB, cp->nr_blocks * BLOCK_PAGES);
 		if (!b)
@@ -197,19 +196,67 @@ static uint32_t copy_frame(struct kmem_copy *cp)
 	return block_first_page(cp->blocks[cp->nr_blocks - 1]) + cp->next_slot++;
 }
 
+static void heap_push(struct slab_heap *h, uint32_t x)
+{
+	uint32_t i = h->nr++;
+
+	for (; i && h->v[(i - 1) / 2] > x; i = (i - 1) / 2)
+		h->v[i] = h->v[(i - 1) / 2];
+	h->v[i] = x;
+}
+
+static uint32_t heap_pop(struct slab_heap *h)
+{
+	uint32_t top = h->v[0], x = h->v[--h->nr], i = 0;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= h->nr)
+			break;
+		if (c + 1 < h->nr && h->v[c + 1] < h->v[c])
+			c++;
+		if (h->v[c] >= x)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->nr)
+		h->v[i] = x;
+	return top;
+}
+
+/* Under slab_lock: slab s has room; make sure fill() finds it. */
+static void slab_has_room(struct kmem_copy *cp, uint32_t s)
+{
+	if (!cp->slabs[s].partial) {
+		cp->slabs[s].partial = true;
+		heap_push(&cp->partial, s);
+	}
+}
+
 /* Under slab_lock: a record for slab page idx; returns its number. */
 static long slab_record(struct kmem_copy *cp, uint32_t idx)
 {
-	for (uint32_t s = 0; s < cp->nr_slabs; s++)
-		if (!cp->slabs[s].idx) {
-			cp->slabs[s] = (struct slab){ idx, 0 };
-			return s;
-		}
-	if (!grow((void **)&cp->slabs, &cp->cap_slabs, cp->nr_slabs + 1,
-		  sizeof(*cp->slabs)))
-		return -1;
-	cp->slabs[cp->nr_slabs] = (struct slab){ idx, 0 };
-	return cp->nr_slabs++;
+	uint32_t s;
+
+	if (cp->free_recs.nr) {
+		s = heap_pop(&cp->free_recs);
+	} else {
+		uint32_t n = cp->nr_slabs + 1;
+
+		if (!vec_reserve(&cp->slabs, &cp->cap_slabs, n, sizeof(*cp->slabs)) ||
+		    !vec_reserve(&cp->partial.v, &cp->partial.cap, n, sizeof(uint32_t)) ||
+		    !vec_reserve(&cp->free_recs.v, &cp->free_recs.cap, n,
+				 sizeof(uint32_t)))
+			return -1;
+		s = cp->nr_slabs++;
+		cp->slabs[s].partial = false;
+	}
+	cp->slabs[s].idx = idx;
+	cp->slabs[s].inuse = 0;
+	slab_has_room(cp, s);
+	return s;
 }
 
 /* Under slab_lock. */
@@ -229,18 +276,23 @@ static struct tag *tag_find(const char *name, bool create)
 	return t;
 }
 
-/* Under slab_lock: give count objects of cp's free room to tag. */
+/* Under slab_lock: give count objects of cp's free room to tag, from the
+ * lowest-numbered slabs with room. */
 static int fill(struct kmem_copy *cp, struct tag *tg, long count)
 {
-	for (uint32_t s = 0; s < cp->nr_slabs && count; s++) {
+	while (count && cp->partial.nr) {
+		uint32_t s = cp->partial.v[0];
 		struct slab *sl = &cp->slabs[s];
 		long take = (long)cp->cache->per_slab - sl->inuse;
 
-		if (!sl->idx || take <= 0)
+		if (!sl->idx || take <= 0) {
+			heap_pop(&cp->partial);
+			sl->partial = false;
 			continue;
+		}
 		if (take > count)
 			take = count;
-		if (!grow((void **)&tg->e, &tg->cap, tg->nr + 1, sizeof(*tg->e)))
+		if (!VEC_GROW(tg->e, tg->nr, tg->cap))
 			return -ENOMEM;
 		tg->e[tg->nr++] = (struct tag_entry){ cp, s, (uint32_t)take };
 		cp->nr_empty -= sl->inuse == 0;
@@ -394,6 +446,7 @@ int slab_kfree(const char *tag, long count)
 
 		e->copy->slabs[e->slab].inuse -= (uint32_t)k;
 		e->copy->nr_empty += e->copy->slabs[e->slab].inuse == 0;
+		slab_has_room(e->copy, e->slab);
 		e->copy->active_objs -= k;
 		e->count -= (uint32_t)k;
 		if (count > 0)
@@ -433,26 +486,28 @@ static long shrink_copy(struct kmem_copy *cp)
 			break;
 		if (!cp->slabs[s].idx || cp->slabs[s].inuse)
 			continue;
-		if (!grow((void **)&cp->free_frames, &cp->cap_free_frames,
-			  cp->nr_free_frames + 1, sizeof(*cp->free_frames)))
+		if (!VEC_GROW(cp->free_frames, cp->nr_free_frames,
+			      cp->cap_free_frames))
 			continue;	/* keep it: no room to remember it */
 		cp->free_frames[cp->nr_free_frames++] = cp->slabs[s].idx;
 		batch[k++] = cp->slabs[s].idx;
 		cp->slabs[s].idx = 0;
+		heap_push(&cp->free_recs, s);
 	}
 	cp->nr_pages -= freed;
 	cp->nr_empty -= freed;
 	return freed;
 }
 
-/* Whether cp's pages are charged within scope's subtree. */
+/* Whether cp's pages are charged within scope's subtree: they all have
+ * one owner, so the first page tells. */
 static bool copy_in(struct kmem_copy *cp, struct memcg *scope)
 {
-	struct memcg *owner = NULL;
+	struct memcg *owner;
 
 	if (!scope)
 		return true;
-	for (uint32_t s = 0; s < cp->nr_slabs && !owner; s++)
+	for (uint32_t s = 0; s < cp->nr_slabs; s++)
 		if (cp->slabs[s].idx) {
 			memcg_rcu_read_lock();
 			owner = page_memcg(cp->slabs[s].idx);
@@ -477,14 +532,21 @@ long slab_shrink(const char *cache, struct memcg *scope)
 	return freed;
 }
 
+static void copy_free(struct kmem_copy *cp)
+{
+	free(cp->blocks);
+	free(cp->slabs);
+	free(cp->partial.v);
+	free(cp->free_recs.v);
+	free(cp->free_frames);
+	free(cp);
+}
+
 static void copy_destroy(struct kmem_copy *cp)
 {
 	for (uint32_t b = 0; b < cp->nr_blocks; b++)
 		block_free(cp->blocks[b]);
-	free(cp->blocks);
-	free(cp->slabs);
-	free(cp->free_frames);
-	free(cp);
+	copy_free(cp);
 }
 
 long slab_reap(void)
@@ -524,21 +586,24 @@ void slab_group_offline(struct memcg *m)
 	pthread_mutex_unlock(&slab_lock);
 }
 
-void slab_render_slabinfo(struct memcg *m, struct strbuf *sb)
+void slab_for_each_copy(struct memcg *m,
+			void (*fn)(const struct slab_copy_info *c, void *arg),
+			void *arg)
 {
 	pthread_mutex_lock(&slab_lock);
 	for (struct kmem_copy *cp = copies; cp; cp = cp->next) {
-		long active_slabs = 0;
+		struct slab_copy_info c = {
+			.name = cp->name, .active_objs = cp->active_objs,
+			.num_objs = cp->nr_pages * (long)cp->cache->per_slab,
+			.objsize = cp->cache->objsize,
+			.per_slab = cp->cache->per_slab, .num_slabs = cp->nr_pages,
+		};
 
 		if (cp->memcg != m)
 			continue;
 		for (uint32_t s = 0; s < cp->nr_slabs; s++)
-			active_slabs += cp->slabs[s].idx && cp->slabs[s].inuse;
-		strbuf_addf(sb, "%-17s %6ld %6ld %6u %4u %4d : tunables 0 0 0 : "
-			    "slabdata %6ld %6ld 0\n", cp->name, cp->active_objs,
-			    cp->nr_pages * (long)cp->cache->per_slab,
-			    cp->cache->objsize, cp->cache->per_slab, 1,
-			    active_slabs, cp->nr_pages);
+			c.active_slabs += cp->slabs[s].idx && cp->slabs[s].inuse;
+		fn(&c, arg);
 	}
 	pthread_mutex_unlock(&slab_lock);
 }
@@ -560,10 +625,7 @@ void slab_exit(void)
 		struct kmem_copy *cp = copies;
 
 		copies = cp->next;
-		free(cp->blocks);	/* the frames go with the engine */
-		free(cp->slabs);
-		free(cp->free_frames);
-		free(cp);
+		copy_free(cp);		/* the frames go with the engine */
 	}
 	while (tags) {
 		struct tag *t = tags;

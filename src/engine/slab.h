@@ -1,4 +1,4 @@
-/* Kernel memory as slab caches (SPEC §5).
+/* Kernel memory as slab caches (memcgfs(8) KERNEL MEMORY).
  *
  * A cache (kmalloc-64, dentry, NAME:SIZE ...) gets a per-group copy the
  * first time a group allocates from it.  A slab page holds page_size /
@@ -12,7 +12,6 @@
 
 #include <stdint.h>
 
-#include "lib/strbuf.h"
 
 struct memcg;
 struct task;
@@ -41,8 +40,19 @@ long slab_reap(void);
  * handed to the reaper (each once). */
 void slab_group_offline(struct memcg *m);
 
-/* memory.kmem.slabinfo rows of m's copies. */
-void slab_render_slabinfo(struct memcg *m, struct strbuf *sb);
+/* One live cache copy, as memory.kmem.slabinfo shows it. */
+struct slab_copy_info {
+	const char *name;		/* NAME(ID:GROUP) */
+	long active_objs, num_objs;
+	unsigned objsize, per_slab;
+	long active_slabs, num_slabs;	/* a slab is one page */
+};
+
+/* Call fn for each of m's live copies, under the slab lock: fn must not
+ * call the slab layer. */
+void slab_for_each_copy(struct memcg *m,
+			void (*fn)(const struct slab_copy_info *c, void *arg),
+			void *arg);
 
 /* Dead copies of group id not reaped yet (memcgfs.dying). */
 long slab_dead_copies_of(uint64_t group_id);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "lib/vec.h"
+#include "lib/pids.h"
 #include "memcg_impl.h"
 #include "rcu.h"
 #include "version.h"
@@ -71,6 +73,9 @@ static void task_free_rcu(struct memcg_rcu_head *head)
 
 	pthread_mutex_destroy(&t->lock);
 	free(t->anon_blocks);
+	for (int k = 0; k < PAGE_NR_KINDS; k++)
+		if (kind_ops[k].release)
+			kind_ops[k].release(t);
 	free(t);
 }
 
@@ -178,9 +183,9 @@ struct task *task_get_or_create(pid_t tid, pid_t tgid)
 	return t;
 }
 
-/* What a task leaves behind when it goes: its anon and swap are freed,
- * its mappings dropped.  Not under the tree lock (freeing takes LRU and
- * file locks). */
+/* What a task leaves behind when it goes: each page kind's exit runs
+ * (anon and swap freed, mappings dropped).  Not under the tree lock
+ * (freeing takes LRU and file locks). */
 static void task_release(struct task *t)
 {
 	pthread_mutex_lock(&t->lock);
@@ -248,25 +253,6 @@ bool task_known(pid_t tid)
 	return known;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-long pids_sort_unique(pid_t *ids, long n)
-{
-	long uniq = 0;
-
-	if (n > 1)
-		qsort(ids, (size_t)n, sizeof(*ids), cmp_pid);
-	for (long i = 0; i < n; i++)
-		if (uniq == 0 || ids[uniq - 1] != ids[i])
-			ids[uniq++] = ids[i];
-	return uniq;
-}
-
 long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
 {
 	struct task *t;
@@ -288,7 +274,8 @@ long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
 
 struct member_set {
 	struct task **tasks;
-	long nr, cap;
+	long nr;
+	size_t cap;
 };
 
 static int collect_members(struct memcg *m, void *arg)
@@ -299,15 +286,8 @@ static int collect_members(struct memcg *m, void *arg)
 	if (memcg_is_root(m))
 		return 0;
 	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
-		if (set->nr == set->cap) {
-			long cap = set->cap ? 2 * set->cap : 64;
-			struct task **n = realloc(set->tasks, (size_t)cap * sizeof(*n));
-
-			if (!n)
-				return 1;
-			set->tasks = n;
-			set->cap = cap;
-		}
+		if (!VEC_GROW(set->tasks, set->nr, set->cap))
+			return 1;
 		task_get(t);
 		set->tasks[set->nr++] = t;
 	}

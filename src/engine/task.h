@@ -19,6 +19,7 @@
 #include "page.h"
 
 struct memcg;
+struct real_set;
 
 struct task {
 	pid_t tid;
@@ -32,22 +33,28 @@ struct task {
 	/* Anonymous memory (anon.c), under lock. */
 	pthread_mutex_t lock;
 	uint32_t *anon_blocks;		/* block of positions 64k..64k+63 */
-	uint32_t nr_anon_blocks, cap_anon_blocks;
+	uint32_t nr_anon_blocks;
+	size_t cap_anon_blocks;
 	uint32_t nr_anon;		/* positions in use */
 	atomic_long nr_resident, nr_swap;
 	atomic_bool exited;		/* no new pages or mappings after this */
 	atomic_bool has_mappings;	/* it mapped page cache (pagecache.c) */
 	atomic_bool oom_victim;		/* chosen by an OOM kill (oom.c) */
 	long rss_file_pages;		/* the RSS sampler's alone (rss.c) */
+	_Atomic(struct real_set *) real; /* host pages it maps (realpage.c) */
+	atomic_long nr_real_anon;	/* charged anon among them */
 };
 
 /* What a page kind does with a task's pages: exit frees or drops them as
  * the task goes; oom_pages counts what killing the task would free (its
- * OOM score) and oom_free frees that at once, for the victim. */
+ * OOM score) and oom_free frees that at once, for the victim; release
+ * frees what the kind keeps in the task record, when the record itself is
+ * freed (a grace period after its last reference). */
 struct task_pages_ops {
 	void (*exit)(struct task *t);
 	long (*oom_pages)(struct task *t);
 	void (*oom_free)(struct task *t);
+	void (*release)(struct task *t);
 };
 
 /* engine_init registers each kind's operations; exit runs in kind order. */
@@ -87,9 +94,6 @@ bool task_in_child_group(pid_t tid);
  * members, ascending, in a malloc'ed array; m must not be the root (whose
  * members are everything unrecorded).  Returns the count or -ENOMEM. */
 long memcg_task_ids(struct memcg *m, bool procs, pid_t **out);
-
-/* Sort ids ascending and drop repeats in place; returns the new count. */
-long pids_sort_unique(pid_t *ids, long n);
 
 /* Every recorded task in a group other than the root, referenced, in a
  * malloc'ed array (*out, NULL if none): the count or -ENOMEM. */

@@ -143,7 +143,7 @@ static struct ctl_text *render(struct memcg *m, int idx)
 	strbuf_init(&sb);
 	if (f->read) {
 		/* An exit that already happened is accounted before a list
-		 * of members is shown (SPEC: "at once"). */
+		 * of members is shown (memcgfs(8): exits are seen at once). */
 		if (f->follows_host)
 			pidwatch_sync();
 		err = f->read(m, f, &sb);

@@ -1,4 +1,4 @@
-/* The control-file table and its handlers (SPEC §2).  Handlers parse with
+/* The control-file table and its handlers (memcgfs(8) FILES IN EACH GROUP).  Handlers parse with
  * parse.c and call the engine; they never touch FUSE. */
 #include "files.h"
 
@@ -13,6 +13,8 @@
 #include "engine/task.h"
 #include "workload/workload.h"
 #include "lib/parse.h"
+#include "lib/pids.h"
+#include "host/pagetrack.h"
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
@@ -140,21 +142,21 @@ static int write_force_empty(struct memcg *m, const struct ctl_file *f,
 static int read_stat(struct memcg *m, const struct ctl_file *f,
 		     struct strbuf *sb)
 {
-	stat_render_memory_stat(m, sb);
+	render_memory_stat(m, sb);
 	return 0;
 }
 
 static int read_numa_stat(struct memcg *m, const struct ctl_file *f,
 			  struct strbuf *sb)
 {
-	stat_render_numa_stat(m, sb);
+	render_numa_stat(m, sb);
 	return 0;
 }
 
 static int read_slabinfo(struct memcg *m, const struct ctl_file *f,
 			 struct strbuf *sb)
 {
-	stat_render_slabinfo(m, sb);
+	render_slabinfo(m, sb);
 	return 0;
 }
 
@@ -212,7 +214,7 @@ static int read_tasks(struct memcg *m, const struct ctl_file *f,
 	return n < 0 ? (int)n : 0;
 }
 
-/* SPEC §8: the opener must be root or own the target (real or saved uid),
+/* memcgfs(8) PERMISSIONS: the opener must be root or own the target (real or saved uid),
  * as the kernel's cgroup v1 attach check. */
 static bool may_move(const struct ctl_ctx *ctx, const struct proc_task *t)
 {
@@ -263,10 +265,12 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 	rc = proc_task_info(pid, &t);
 	if (rc)
 		return rc;
-	if (t.pinned)
+	if (proc_task_pinned(pid))
 		return -EINVAL;	/* as the kernel, before the permission check */
 	if (!may_move(ctx, &t))
 		return -EACCES;
+	if (is_procs(f) || pid == t.tgid)
+		pagetrack_before_move(t.tgid);	/* its pages so far stay */
 	if (is_procs(f))
 		return move_process(m, t.tgid);
 	return pidwatch_move(pid, t.tgid, m);
@@ -277,7 +281,10 @@ static int write_tasks(struct memcg *m, const struct ctl_file *f,
 static int read_release_agent(struct memcg *m, const struct ctl_file *f,
 			      struct strbuf *sb)
 {
-	release_agent_render(sb);
+	char agent[RELEASE_AGENT_MAX + 1];
+
+	release_agent_get(agent);
+	strbuf_addf(sb, "%s\n", agent);
 	return 0;
 }
 

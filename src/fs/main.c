@@ -1,4 +1,4 @@
-/* memcgfs: command line, mount, signals and the event loop (SPEC §1).
+/* memcgfs: command line, mount, signals and the event loop (memcgfs(8) OPTIONS).
  *
  * Exit status: 0 after a clean unmount or SIGTERM/SIGINT, 2 for a usage
  * error, 1 for a runtime failure; every failure is one line on stderr and
@@ -19,9 +19,11 @@
 #include "host/pidwatch.h"
 #include "host/forkscan.h"
 #include "host/reaper.h"
+#include "host/pagetrack.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
 #include "cache.h"
+#include "mount.h"
 #include "node.h"
 #include "ops.h"
 #include "options.h"
@@ -41,41 +43,6 @@ static void usage(const char *prog)
 	fuse_lowlevel_help();
 }
 
-/* Decode the octal escapes (\040 for a space ...) of /proc/self/mountinfo. */
-static void unescape_mount_path(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] && s[3]) {
-			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-					(s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
-static bool listed_in_mountinfo(const char *path)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192], mnt[PATH_MAX];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-			continue;
-		unescape_mount_path(mnt);
-		found = !strcmp(mnt, path);
-	}
-	fclose(f);
-	return found;
-}
-
 /* Whether something is mounted on path, as seen from here: its mount
  * differs from its parent's.  A mount hidden under a later one on an
  * ancestor (a tmpfs over /sys/fs/cgroup hides the host's
@@ -91,7 +58,7 @@ static bool is_mount_point(const char *path)
 	    statx(AT_FDCWD, parent, 0, STATX_MNT_ID, &b) == 0 &&
 	    (a.stx_mask & b.stx_mask & STATX_MNT_ID))
 		return a.stx_mnt_id != b.stx_mnt_id;
-	return listed_in_mountinfo(path);
+	return mountinfo_lists(path);
 }
 
 /* Returns 0 or prints why the mountpoint cannot be used. */
@@ -164,6 +131,12 @@ static int start_rsstrack(const struct memcgfs_options *opts)
 	return opts->track == TRACK_RSS ? rsstrack_start(opts->rss_interval_ms) : 0;
 }
 
+static int start_pagetrack(const struct memcgfs_options *opts)
+{
+	return opts->track == TRACK_PAGES ?
+	       pagetrack_start(opts->pages_interval_ms) : 0;
+}
+
 /* What runs beside the engine, in start order; stopped in reverse. */
 static const struct host_part {
 	int (*start)(const struct memcgfs_options *opts);
@@ -174,6 +147,7 @@ static const struct host_part {
 	{ start_reaper, reaper_stop },
 	{ start_forkscan, forkscan_stop },
 	{ start_rsstrack, rsstrack_stop },
+	{ start_pagetrack, pagetrack_stop },
 };
 #define NR_HOST_PARTS (sizeof(host_parts) / sizeof(host_parts[0]))
 
@@ -219,12 +193,24 @@ static bool clean_end(int ret)
 	return ret == 0 || ret == SIGTERM || ret == SIGINT || ret == SIGHUP;
 }
 
+/* Unmount what we mounted, by identity (mount.h), and only then let
+ * libfuse close its side: its unmount is by path, and does nothing once
+ * the connection is gone.  If the connection cannot be shown gone, its
+ * unmount is skipped: better a mount left dead than another one taken. */
+static void unmount(struct fuse_session *se, const struct mount_ident *id)
+{
+	if (!id || mount_detach(id, fuse_session_fd(se)))
+		fuse_session_unmount(se);
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts co = { 0 };
 	struct memcgfs_options opts;
 	struct fuse_session *se;
+	struct mount_ident ident;
+	bool identified = false;
 	int status = EXIT_USAGE, ret;
 
 	if (options_parse(&args, &opts))
@@ -265,6 +251,7 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, co.mountpoint) != 0)
 		goto out_signals;
+	identified = mount_identify(co.mountpoint, &ident);
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
@@ -285,7 +272,7 @@ int main(int argc, char *argv[])
 	engine_stop();
 	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 out_unmount:
-	fuse_session_unmount(se);
+	unmount(se, identified ? &ident : NULL);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:

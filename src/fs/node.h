@@ -1,5 +1,5 @@
 /* File-system metadata of a group's directory and its control files: the
- * owner, group and mode that chmod/chown change (SPEC §8).  Hangs off
+ * owner, group and mode that chmod/chown change (memcgfs(8) PERMISSIONS).  Hangs off
  * memcg->priv. */
 #ifndef MEMCGFS_NODE_H
 #define MEMCGFS_NODE_H

@@ -286,7 +286,7 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	fuse_reply_attr(req, &st, timeout);
 }
 
-/* SPEC §2: no group may be called like a control file or hold a newline. */
+/* memcgfs(8) DIRECTORIES: no group may be called like a control file or hold a newline. */
 static int check_group_name(const char *name)
 {
 	if (strlen(name) > NAME_MAX_BYTES)
@@ -472,7 +472,7 @@ static int ctl_write_apply(const char *buf, size_t len, void *arg)
  * writes 128 KiB at a time: a write that ends on a page boundary in the
  * middle of a line keeps that line for the write that continues it (one
  * that starts where it ended).  Any other write's last line is complete
- * when that write ends, as SPEC's "a write may hold many lines" has it. */
+ * when that write ends (memcgfs(8): "a write may hold many lines"). */
 struct write_stream {
 	struct write_stream *next;
 	fuse_ino_t ino;

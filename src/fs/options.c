@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/counter.h"
 #include "lib/parse.h"
@@ -14,7 +15,7 @@
 
 struct raw_options {
 	char *mem, *swap, *page_size, *kmem, *reap_interval, *oom, *track;
-	char *rss_interval;
+	char *rss_interval, *pages_interval;
 	char *mountpoint;
 };
 
@@ -28,6 +29,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("oom=%s", oom),
 	OPT("track=%s", track),
 	OPT("rss_interval=%s", rss_interval),
+	OPT("pages_interval=%s", pages_interval),
 	FUSE_OPT_END
 };
 
@@ -40,7 +42,9 @@ void options_help(void)
 	       "    -o kmem=reparent|pin   kernel-memory lifecycle model (default reparent)\n"
 	       "    -o reap_interval=SECS  dead-cache re-check period, 1..86400 (default 60)\n"
 	       "    -o oom=kill|simulate   SIGKILL real OOM victims, or only uncharge them (default kill)\n"
-	       "    -o track=none|rss      charge real processes' resident memory (default none)\n"
+	       "    -o track=none|pages|rss  charge real processes' memory: page by page\n"
+	       "                           (pages), or resident totals (rss; default none)\n"
+	       "    -o pages_interval=MS   track=pages scan period, 10..60000 (default 200)\n"
 	       "    -o rss_interval=MS     track=rss sampling period, 10..60000 (default 100)\n"
 	       "SIZE: bytes with an optional k, m, g, t, p or e suffix (also 0x hex).\n\n");
 }
@@ -93,7 +97,7 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 {
 	static const char *const kmem_words[] = { "reparent", "pin" };
 	static const char *const oom_words[] = { "kill", "simulate" };
-	static const char *const track_words[] = { "none", "rss" };
+	static const char *const track_words[] = { "none", "rss", "pages" };
 	uint64_t v, mem = proc_mem_total(), swap = 0;
 	int w;
 
@@ -103,11 +107,12 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	o->engine.oom_mode = MEMCG_OOM_KILL;
 	o->track = TRACK_NONE;
 	o->rss_interval_ms = 100;
+	o->pages_interval_ms = 200;
 	if (raw->page_size) {
 		if (parse_range("page_size", raw->page_size, 4096, 65536, &v))
 			return -1;
 		if (v & (v - 1))
-			return bad("page_size", raw->page_size,
+			return bad("page_size", raw->page_size ? raw->page_size : "4096",
 				   "expected a power of two");
 		o->engine.page_size = (unsigned long)v;
 	}
@@ -135,11 +140,21 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 			return -1;
 		o->rss_interval_ms = (long)v;
 	}
+	if (raw->pages_interval) {
+		if (parse_range("pages_interval", raw->pages_interval, 10, 60000, &v))
+			return -1;
+		o->pages_interval_ms = (long)v;
+	}
 	if (raw->track) {
-		if (parse_word("track", raw->track, track_words, 2, &w))
+		if (parse_word("track", raw->track, track_words, 3, &w))
 			return -1;
 		o->track = (enum track_mode)w;
 	}
+	/* A real page is one engine page. */
+	if (o->track == TRACK_PAGES &&
+	    o->engine.page_size != (unsigned long)sysconf(_SC_PAGESIZE))
+		return bad("page_size", raw->page_size ? raw->page_size : "4096",
+			   "track=pages needs the host's page size");
 	o->engine.mem_pages = (long)(mem / o->engine.page_size);
 	o->engine.swap_pages = (long)(swap / o->engine.page_size);
 	if (o->engine.mem_pages > page_counter_max_pages(o->engine.page_size))
@@ -150,8 +165,8 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	return 0;
 }
 
-/* Note the mountpoint argument (libfuse will take it too): see
- * options_mountpoint_missing(). */
+/* Note the mountpoint argument (libfuse will take it too), so that
+ * options_parse() can set mountpoint_missing. */
 static int note_mountpoint(void *data, const char *arg, int key,
 			   struct fuse_args *outargs)
 {
@@ -183,5 +198,6 @@ int options_parse(struct fuse_args *args, struct memcgfs_options *opts)
 	free(raw.oom);
 	free(raw.track);
 	free(raw.rss_interval);
+	free(raw.pages_interval);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* memcgfs's own mount options (SPEC §1), parsed out of the argument list
+/* memcgfs's own mount options (memcgfs(8) OPTIONS), parsed out of the argument list
  * before libfuse sees the rest. */
 #ifndef MEMCGFS_OPTIONS_H
 #define MEMCGFS_OPTIONS_H
@@ -11,12 +11,14 @@
 enum track_mode {
 	TRACK_NONE,
 	TRACK_RSS,
+	TRACK_PAGES,
 };
 
 struct memcgfs_options {
 	struct memcg_config engine;
 	enum track_mode track;
 	long rss_interval_ms;
+	long pages_interval_ms;
 	/* The mountpoint argument names nothing: libfuse refuses it while
 	 * parsing the command line, but that is a runtime error (status 1),
 	 * not a usage one. */

@@ -1,4 +1,4 @@
-/* Fork following without the process-events connector (SPEC §7): every
+/* Fork following without the process-events connector (memcgfs(8) REAL PROCESSES): every
  * period, the children and new threads of each group member are read
  * from /proc, and those that started since the previous scan join their
  * parent's group.  A child can thus run briefly in the root group first;

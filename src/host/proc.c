@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/pids.h"
+#include "lib/vec.h"
+
 static int read_small_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -31,7 +34,7 @@ static int read_small_file(const char *path, char *buf, size_t size)
 static char *read_whole_file(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
+	size_t len = 0, cap = 0;
 	char *buf = NULL;
 
 	if (fd < 0)
@@ -39,13 +42,9 @@ static char *read_whole_file(const char *path)
 	for (;;) {
 		ssize_t n;
 
-		if (!buf || cap - len < 2) {
-			char *b = realloc(buf, buf ? cap *= 2 : cap);
-
-			if (!b)
-				break;
-			buf = b;
-		}
+		/* Room for a page more and the NUL. */
+		if (!vec_reserve(&buf, &cap, len + 4096 + 1, 1))
+			break;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -80,8 +79,6 @@ static const char *status_field(const char *status, const char *key)
 	return NULL;
 }
 
-static bool task_pinned(pid_t tid);
-
 int proc_task_info(pid_t tid, struct proc_task *out)
 {
 	char path[64], status[4096];
@@ -107,7 +104,6 @@ int proc_task_info(pid_t tid, struct proc_task *out)
 	out->tgid = (pid_t)strtol(tgid, NULL, 10);
 	out->ruid = (uid_t)r;
 	out->suid = (uid_t)s;
-	out->pinned = task_pinned(tid);
 	return 0;
 }
 
@@ -132,14 +128,13 @@ static bool is_zombie(const char *stat_path)
 	return !f || *f == 'Z' || *f == 'X';	/* gone counts too */
 }
 
-/* The kernel threads cgroup_procs_write_start() refuses to move: those
- * with PF_NO_SETAFFINITY (per-CPU threads such as ksoftirqd/0), and
- * kthreadd, which cgroup_init_kthreadd() marks no_cgroup_migration: it is
- * the kernel thread with no parent.  Flags from include/linux/sched.h. */
+/* Per-CPU kernel threads have PF_NO_SETAFFINITY; kthreadd, which
+ * cgroup_init_kthreadd() marks no_cgroup_migration, is the kernel thread
+ * with no parent.  Flags from include/linux/sched.h. */
 #define PF_KTHREAD 0x00200000u
 #define PF_NO_SETAFFINITY 0x04000000u
 
-static bool task_pinned(pid_t tid)
+bool proc_task_pinned(pid_t tid)
 {
 	char path[64], buf[1024];
 	unsigned int flags;
@@ -188,15 +183,8 @@ struct growable {
 
 static bool grow_push(struct growable *g, const void *item)
 {
-	if (g->nr == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 64;
-		void *n = realloc(g->items, cap * g->size);
-
-		if (!n)
-			return false;
-		g->items = n;
-		g->cap = cap;
-	}
+	if (!vec_reserve(&g->items, &g->cap, g->nr + 1, g->size))
+		return false;
 	memcpy((char *)g->items + g->nr++ * g->size, item, g->size);
 	return true;
 }
@@ -254,13 +242,6 @@ static bool collect_threads(pid_t tgid, struct growable *g, bool with_tgid)
 	return ok;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 long proc_threads(pid_t tgid, pid_t **out)
 {
 	struct growable g = { .size = sizeof(pid_t) };
@@ -270,9 +251,8 @@ long proc_threads(pid_t tgid, pid_t **out)
 		return -ENOMEM;
 	}
 	/* No thread left (the process exited after its status was read):
-	 * nothing to sort, and qsort must not see the NULL array. */
-	if (g.nr)
-		qsort(g.items, g.nr, g.size, cmp_pid);
+	 * an empty, NULL list, which pids_sort() takes. */
+	pids_sort(g.items, (long)g.nr);
 	*out = g.items;
 	return (long)g.nr;
 }

@@ -9,12 +9,16 @@ struct proc_task {
 	pid_t tgid;
 	uid_t ruid;	/* real uid */
 	uid_t suid;	/* saved set-user-id */
-	bool pinned;	/* a kernel thread no cgroup may move (kthreadd, per-CPU) */
 };
 
 /* Facts about thread tid; -ESRCH if it does not exist or has exited
  * (zombies included). */
 int proc_task_info(pid_t tid, struct proc_task *out);
+
+/* Whether thread tid is a kernel thread the kernel's
+ * cgroup_procs_write_start() refuses to move (EINVAL): kthreadd and the
+ * per-CPU threads such as ksoftirqd/0. */
+bool proc_task_pinned(pid_t tid);
 
 /* The live thread ids of process tgid, ascending, in a malloc'ed array
  * (NULL if none); returns the count or a negative errno. */

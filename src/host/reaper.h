@@ -1,5 +1,5 @@
 /* The dead-cache reaper: a timer thread that runs slab_reap() every
- * reap_interval seconds (SPEC §5). */
+ * reap_interval seconds (memcgfs(8) KERNEL MEMORY). */
 #ifndef MEMCGFS_REAPER_H
 #define MEMCGFS_REAPER_H
 

@@ -50,10 +50,10 @@ int release_agent_set(const char *buf, size_t len)
 	return 0;
 }
 
-void release_agent_render(struct strbuf *sb)
+void release_agent_get(char buf[RELEASE_AGENT_MAX + 1])
 {
 	pthread_mutex_lock(&lock);
-	strbuf_addf(sb, "%s\n", agent);
+	memcpy(buf, agent, sizeof(agent));
 	pthread_mutex_unlock(&lock);
 }
 
@@ -122,12 +122,16 @@ void release_notify(const char *path)
  * kernel's usermode helpers. */
 static void agent_clean_slate(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	/* The kernel's struct sigaction: glibc's sigaction() refuses the
+	 * signals it keeps for itself (32, 33), and those can come ignored
+	 * too. */
+	struct { void *handler; unsigned long flags; void *restorer;
+		 uint64_t mask; } dfl = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
 	int fd;
 
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);	/* EINVAL for KILL, STOP: fine */
+	for (int sig = 1; sig <= 64; sig++)	/* EINVAL for KILL, STOP */
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fd = open("/dev/null", O_RDWR);

@@ -7,8 +7,6 @@
 
 #include <stddef.h>
 
-#include "lib/strbuf.h"
-
 #define RELEASE_AGENT_MAX 4095
 
 int release_start(void);
@@ -20,6 +18,7 @@ void release_notify(const char *path);
 /* Set the agent (already trimmed); -EINVAL if longer than
  * RELEASE_AGENT_MAX or holding a NUL byte. */
 int release_agent_set(const char *buf, size_t len);
-void release_agent_render(struct strbuf *sb);
+/* The agent now set ("" for none). */
+void release_agent_get(char buf[RELEASE_AGENT_MAX + 1]);
 
 #endif

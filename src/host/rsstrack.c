@@ -8,10 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "engine/memcg.h"
@@ -19,6 +17,7 @@
 #include "engine/rcu.h"
 #include "engine/rss.h"
 #include "engine/task.h"
+#include "oomstop.h"
 #include "pidwatch.h"
 #include "ticker.h"
 
@@ -27,16 +26,9 @@ struct sample {
 	int fd;			/* its /proc/PID/statm */
 };
 
-struct stopped {
-	struct task *t;		/* referenced */
-	struct memcg *oom_group;	/* referenced */
-};
-
 static struct ticker ticker;
 static struct sample *samples;
 static long nr_samples;
-static struct stopped *stops;
-static long nr_stops, cap_stops;
 static long host_page_size;
 
 static int by_task(const void *a, const void *b)
@@ -73,98 +65,6 @@ static int read_statm(int fd, long *anon, long *file)
 	*anon = to_pages(resident - shared);
 	*file = to_pages(shared);
 	return 0;
-}
-
-/* Whether group m is g or below it. */
-static bool within(struct memcg *m, struct memcg *g)
-{
-	for (; m; m = memcg_parent(m))
-		if (m == g)
-			return true;
-	return false;
-}
-
-/* Whether t is (still) a member of g's subtree. */
-static bool member_of(struct task *t, struct memcg *g)
-{
-	struct memcg *m = task_memcg_get(t);
-	bool in = within(m, g);
-
-	memcg_put(m);
-	return in;
-}
-
-static bool is_stopped(struct task *t)
-{
-	for (long i = 0; i < nr_stops; i++)
-		if (stops[i].t == t)
-			return true;
-	return false;
-}
-
-/* The group whose refused charge put t's group (or an ancestor) under
- * OOM, referenced, or NULL. */
-static struct memcg *oom_group_of(struct task *t)
-{
-	struct memcg *m = task_memcg_get(t), *g;
-
-	for (g = m; g; g = memcg_parent(g))
-		if (memcg_under_oom(g))
-			break;
-	if (g)
-		memcg_get(g);
-	memcg_put(m);
-	return g;
-}
-
-/* oom_kill_disable: stop every sampled process in g's subtree, as the
- * kernel would leave them waiting in the fault that cannot be charged. */
-static void stop_group(struct memcg *g)
-{
-	for (long i = 0; i < nr_samples; i++) {
-		struct task *t = samples[i].t;
-
-		if (is_stopped(t) || !member_of(t, g))
-			continue;
-		if (nr_stops == cap_stops) {
-			long cap = cap_stops ? 2 * cap_stops : 16;
-			struct stopped *n = realloc(stops, (size_t)cap * sizeof(*n));
-
-			if (!n)
-				return;	/* unstopped, it is retried next period */
-			stops = n;
-			cap_stops = cap;
-		}
-		if (kill(t->tgid, SIGSTOP) < 0)
-			continue;
-		task_get(t);
-		memcg_get(g);
-		stops[nr_stops++] = (struct stopped){ t, g };
-		syslog(LOG_INFO, "under OOM with oom_kill_disable: stopped %d",
-		       (int)t->tgid);
-	}
-}
-
-/* Resume what no longer needs to wait: the refused charge fits now (a
- * limit was raised, a member exited), or the process left the group. */
-static void resume_stopped(void)
-{
-	long j = 0;
-
-	for (long i = 0; i < nr_stops; i++) {
-		struct stopped *s = &stops[i];
-
-		if (!atomic_load(&s->t->exited) && memcg_under_oom(s->oom_group) &&
-		    member_of(s->t, s->oom_group)) {
-			stops[j++] = *s;
-			continue;
-		}
-		if (!atomic_load(&s->t->exited) && kill(s->t->tgid, SIGCONT) == 0)
-			syslog(LOG_INFO, "resumed %d", (int)s->t->tgid);
-		task_put(s->t);
-		memcg_put(s->oom_group);
-	}
-	nr_stops = j;
 }
 
 static bool sampled(struct task *t)
@@ -228,28 +128,35 @@ static void refresh_samples(void)
 	nr_samples = n;
 }
 
+/* A charge for t was refused: under oom_kill_disable, its group's
+ * sampled processes wait. */
+static void refuse(struct task *t)
+{
+	struct task **members = malloc((size_t)nr_samples * sizeof(*members));
+
+	if (!members)
+		return;
+	for (long i = 0; i < nr_samples; i++)
+		members[i] = samples[i].t;
+	oomstop_refused(t, members, nr_samples);
+	free(members);
+}
+
 static void sample_all(void *arg)
 {
 	(void)arg;
 	pidwatch_sync();	/* exits first: a gone pid is not sampled */
-	resume_stopped();
+	oomstop_resume();
 	refresh_samples();
 	for (long i = 0; i < nr_samples; i++) {
 		struct task *t = samples[i].t;
-		struct memcg *g;
 		long anon, file;
 
-		if (samples[i].fd < 0 || is_stopped(t) ||
+		if (samples[i].fd < 0 || oomstop_is_stopped(t) ||
 		    read_statm(samples[i].fd, &anon, &file) < 0)
 			continue;
-		if (rss_set(t, anon, file) != -ENOMEM ||
-		    atomic_load(&t->oom_victim))
-			continue;
-		g = oom_group_of(t);
-		if (g) {
-			stop_group(g);
-			memcg_put(g);
-		}
+		if (rss_set(t, anon, file) == -ENOMEM)
+			refuse(t);
 	}
 }
 
@@ -262,15 +169,7 @@ int rsstrack_start(long period_ms)
 void rsstrack_stop(void)
 {
 	ticker_stop(&ticker);
-	/* Anything stopped goes on: the daemon no longer stands in its way. */
-	for (long i = 0; i < nr_stops; i++) {
-		kill(stops[i].t->tgid, SIGCONT);
-		task_put(stops[i].t);
-		memcg_put(stops[i].oom_group);
-	}
-	free(stops);
-	stops = NULL;
-	nr_stops = cap_stops = 0;
+	oomstop_release_all();
 	for (long i = 0; i < nr_samples; i++)
 		drop_sample(&samples[i]);
 	free(samples);

@@ -1,4 +1,4 @@
-/* track=rss (SPEC §7): a sampler thread reads each member process's
+/* track=rss (memcgfs(8) REAL PROCESSES): a sampler thread reads each member process's
  * resident memory from /proc/PID/statm every period and has the engine
  * charge it to the process's group.  Over a limit, the engine's OOM
  * handling kills (SIGKILL through the OOM hook); with oom_kill_disable the

@@ -1,8 +1,8 @@
-/* Parsers for what users write into control files (SPEC §3).
+/* Parsers for what users write into control files (memcgfs(8) VALUES).
  *
  * Each takes the raw bytes of one write() (not NUL-terminated) and returns 0
  * on success, PARSE_EMPTY where the input is only whitespace (callers treat
- * it as a no-op where SPEC says so) or -EINVAL.  None of them allocates. */
+ * it as a no-op where memcgfs(8) VALUES says so) or -EINVAL.  None of them allocates. */
 #ifndef MEMCGFS_PARSE_H
 #define MEMCGFS_PARSE_H
 

@@ -1,4 +1,4 @@
-/* memcgfs.workload: synthetic, exact, reproducible charges (SPEC §6).
+/* memcgfs.workload: synthetic, exact, reproducible charges (memcgfs(8) THE WORKLOAD FILE).
  *
  * One command per line; a write may hold many, applied in order, and the
  * first that fails stops the rest with its errno (the lines before stay

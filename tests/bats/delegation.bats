@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Permissions and delegation (SPEC §8): modes and owners are enforced by the
+# Permissions and delegation (memcgfs(8) PERMISSIONS): modes and owners are enforced by the
 # kernel (default_permissions), chown/chmod let root hand a subtree to a
 # user, moving a pid needs write access and the target's uid, and the
 # root-only files stay root's.

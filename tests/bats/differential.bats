@@ -21,13 +21,13 @@ KROOT=/sys/fs/cgroup/memory
 SLABINFO_HEADER='slabinfo - version: 2.1|# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>'
 LONG256=$(printf 'y%.0s' $(seq 256))
 declare -gA DEVIATION=(
-	# SPEC §4 prints the slabinfo header and one row per cache charged to
+	# memcgfs(8) FILES IN EACH GROUP prints the slabinfo header and one row per cache charged to
 	# the group; kernels since 5.9 print nothing in v1's kmem.slabinfo.
 	["defaults: r|memory.kmem.slabinfo"]="OK|$SLABINFO_HEADER"
 	["access: w|memory.kmem.slabinfo|0"]="EINVAL / OK|$SLABINFO_HEADER"
 
 	# The kernel's memparse silently wraps a value past 2^64 (2^64 -> 0,
-	# 10^20 -> 10^20 mod 2^64, 16E -> 0); SPEC §3 refuses it with EINVAL.
+	# 10^20 -> 10^20 mod 2^64, 16E -> 0); memcgfs(8) VALUES refuses it with EINVAL.
 	["limits: w|memory.limit_in_bytes|18446744073709551616"]="EINVAL / OK|12582912"
 	["limits: w|memory.limit_in_bytes|99999999999999999999"]="EINVAL / OK|12582912"
 	["limits: w|memory.limit_in_bytes|16E"]="EINVAL / OK|12582912"
@@ -35,21 +35,21 @@ declare -gA DEVIATION=(
 	["limits: w|memory.soft_limit_in_bytes|18446744073709551616"]="EINVAL / OK|12582912"
 
 	# A whitespace-only write parses as 0 on the kernel (the limit becomes
-	# 0); SPEC §3 makes "empty after trimming" a no-op success.
+	# 0); memcgfs(8) VALUES makes "empty after trimming" a no-op success.
 	["limits: w|memory.limit_in_bytes| "]="OK / OK|12582912"
 	["limits: w|memory.limit_in_bytes|\n"]="OK / OK|12582912"
 	["limits: w|memory.soft_limit_in_bytes| "]="OK / OK|12582912"
 
-	# memparse takes a bare suffix as 0 ("M" sets the limit to 0); SPEC §3
+	# memparse takes a bare suffix as 0 ("M" sets the limit to 0); memcgfs(8) VALUES
 	# wants a number before the suffix, anything else EINVAL.
 	["limits: w|memory.limit_in_bytes|M"]="EINVAL / OK|12582912"
 
 	# Kernels since 6.x accept and ignore kmem.limit_in_bytes writes;
-	# SPEC §2/§5 keeps the limit on the kmem counter.
+	# memcgfs(8) FILES IN EACH GROUP, KERNEL MEMORY keeps the limit on the kmem counter.
 	["memsw: w|memory.kmem.limit_in_bytes|1M"]="OK / OK|1048576"
 
 	# kstrtoull reports a value past 2^64 as ERANGE; memcgfs refuses every
-	# out-of-range integer with EINVAL (SPEC §2: "else EINVAL").
+	# out-of-range integer with EINVAL (memcgfs(8) FILES IN EACH GROUP: "else EINVAL").
 	["settings: w|memory.swappiness|18446744073709551616"]="EINVAL / OK|30"
 	["settings: w|memory.oom_control|18446744073709551616"]="EINVAL / OK|oom_kill_disable 1|under_oom 0|oom_kill 0"
 	["settings: w|memory.use_hierarchy|18446744073709551616"]="EINVAL / OK|1"
@@ -57,28 +57,28 @@ declare -gA DEVIATION=(
 	["settings: w|notify_on_release|18446744073709551616"]="EINVAL / OK|0"
 
 	# New kernels refuse every non-zero move_charge_at_immigrate (the
-	# feature is gone); SPEC §2 keeps it: 0..3.
+	# feature is gone); memcgfs(8) FILES IN EACH GROUP keeps it: 0..3.
 	["settings: w|memory.move_charge_at_immigrate|1"]="OK / OK|1"
 	["settings: w|memory.move_charge_at_immigrate|3"]="OK / OK|3"
 
 	# A child group has no release_agent or cgroup.sane_behavior, so the
-	# kernel lets a group take those names; SPEC §2 refuses a name that
+	# kernel lets a group take those names; memcgfs(8) DIRECTORIES refuses a name that
 	# collides with a control file with EINVAL (an existing name is EEXIST
 	# on both).
 	["dirops: mkdir|release_agent"]=EINVAL
 	["dirops: mkdir|cgroup.sane_behavior"]=EINVAL
 
-	# kernfs takes names of any length; SPEC §2: ENAMETOOLONG past 255.
+	# kernfs takes names of any length; memcgfs(8) DIRECTORIES: ENAMETOOLONG past 255.
 	["dirops: mkdir|$LONG256"]=ENAMETOOLONG
 	["dirops: rmdir|$LONG256"]=ENAMETOOLONG
 
 	# Creating a file in a cgroup directory is EACCES on the kernel, and
-	# renaming a file ENOTDIR; SPEC §2 says EPERM for both.
+	# renaming a file ENOTDIR; memcgfs(8) DIRECTORIES says EPERM for both.
 	["fileops: create|newfile"]=EPERM
 	["fileops: rename|tasks|tasks2"]=EPERM
 	["fileops: rename|memory.stat|memory.limit_in_bytes"]=EPERM
 
-	# The kernel's cgroupfs keeps user extended attributes; SPEC §2:
+	# The kernel's cgroupfs keeps user extended attributes; memcgfs(8) DIRECTORIES:
 	# ENOTSUP.
 	["xattrs: getxattr|."]=ENOTSUP
 	["xattrs: listxattr|."]=ENOTSUP
@@ -86,7 +86,7 @@ declare -gA DEVIATION=(
 	["xattrs: setxattr|tasks"]=ENOTSUP
 
 	# The kernel copies oom_kill_disable and clone_children into a new
-	# child; SPEC §2 inherits only swappiness, move_charge_at_immigrate and
+	# child; memcgfs(8) DIRECTORIES inherits only swappiness, move_charge_at_immigrate and
 	# notify_on_release, everything else starts at 0.
 	["inherit: r|child/cgroup.clone_children"]="OK|0"
 	["inherit: r|child/memory.oom_control"]="OK|oom_kill_disable 0|under_oom 0|oom_kill 0"
@@ -281,8 +281,8 @@ common_files() {
 		 <(find "$MTOP" -mindepth 1 -maxdepth 1 -type f -printf '%f\n' | sort)
 }
 
-# The files of a non-root group, in readdir order (SPEC §2).
-SPEC_FILES="cgroup.clone_children cgroup.event_control cgroup.procs
+# The files of a non-root group, in readdir order (memcgfs(8) FILES IN EACH GROUP).
+MAN_FILES="cgroup.clone_children cgroup.event_control cgroup.procs
 memory.failcnt memory.force_empty memory.kmem.failcnt
 memory.kmem.limit_in_bytes memory.kmem.max_usage_in_bytes
 memory.kmem.slabinfo memory.kmem.usage_in_bytes memory.limit_in_bytes
@@ -294,12 +294,12 @@ memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 
 # ---- tests ----------------------------------------------------------------
 
-@test "diff: a group's files: memcgfs has SPEC's list, all of them the kernel's" {
+@test "diff: a group's files: memcgfs has the manual's list, all of them the kernel's" {
 	local spec kernel mine
-	spec=$(printf '%s\n' $SPEC_FILES)
+	spec=$(printf '%s\n' $MAN_FILES)
 	kernel=$(find "$KTOP" -mindepth 1 -maxdepth 1 -type f -printf '%f\n' | sort)
 	mine=$(ls -f "$MTOP" | grep -vx '\.\|\.\.')
-	# memcgfs: exactly SPEC's files, in SPEC's readdir order.
+	# memcgfs: exactly the manual's files, in its readdir order.
 	[ "$mine" = "$spec" ] || { diff <(echo "$spec") <(echo "$mine"); false; }
 	# Every one of them is a kernel file too; the kernel may have more
 	# (memory.kmem.tcp.*, memory.pressure_level, vendor files).

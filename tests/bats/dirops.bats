@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
-# Directory and inode operations (SPEC §2 "Directory operations", §8
-# ownership): mkdir, rmdir, rename, the refused file operations, xattrs,
+# Directory and inode operations (memcgfs(8) DIRECTORIES, PERMISSIONS
+# for ownership): mkdir, rmdir, rename, the refused file operations, xattrs,
 # statfs, truncate, small reads, chmod/chown.
 
 load helpers
 
 UNLIMITED=9223372036854771712
 
-# The files of every group in readdir order (SPEC §2).
+# The files of every group in readdir order (memcgfs(8) FILES IN EACH GROUP).
 GROUP_FILES="cgroup.clone_children
 cgroup.event_control
 cgroup.procs

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# A read that starts after a change completed sees it (SPEC §2), whatever
+# A read that starts after a change completed sees it (memcgfs(8), FILES IN EACH GROUP), whatever
 # made the change and however the file is read, also through a descriptor
 # kept open and re-read with pread at 0; and concurrent readers never see a
 # torn value or a value older than one they saw before.

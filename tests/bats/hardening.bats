@@ -59,6 +59,7 @@ lines_are() {
 }
 
 teardown() {
+	[ -z "${TMPFS:-}" ] || umount "$TMPFS"
 	kernel_cleanup
 	kill_listed "${KIDS:-/nonexistent}"
 	stop_threaded
@@ -115,6 +116,23 @@ big_writes() {
 
 @test "control-file writes over 4096 bytes get E2BIG and change nothing, as on the kernel" {
 	both big_writes
+}
+
+# A write at an offset is still one command (the kernel ignores the
+# offset): one that crosses a page boundary must not reach the handler in
+# two pieces ("267" and "08\n" of pid 26708).
+offset_write() {
+	printf '%s\n' "$SLEEPER" |
+		dd of="$1/tasks" bs=64 seek=4093 oflag=seek_bytes conv=notrunc status=none
+	listed "$1/tasks" "$SLEEPER"
+	printf '3M\n' |
+		dd of="$1/memory.limit_in_bytes" bs=64 seek=8191 oflag=seek_bytes conv=notrunc status=none
+	value_is "$1/memory.limit_in_bytes" 3145728
+}
+
+@test "a write at an offset across a page boundary is one command, as on the kernel" {
+	spawn_sleeper
+	both offset_write
 }
 
 @test "memcgfs.workload joins a line split between writes; cat of 200 KB works" {
@@ -225,19 +243,16 @@ no_agent_runs() {
 	exec 7>"$d/inherited"
 	mount_memcgfs
 	exec 7>&-
-	# Each agent logs its group and how many agents run, the first its
-	# signal state and descriptors; all wait until "go" exists.
+	# Each agent records what it was started with (fsprobe procstate,
+	# exec'd first thing), then logs its group and how many agents run,
+	# and waits until "go" exists.
 	cat >"$agent" <<-EOF
 	#!/bin/sh
+	exec "$FSPROBE" procstate "$d/state.\$\$" /bin/sh "$agent.2" "\$1"
+	EOF
+	cat >"$agent.2" <<-EOF
 	mkdir "$d/run.\$\$"
 	echo "\$1 \$(ls -d "$d"/run.* | wc -l)" >>"$d/log"
-	if [ ! -e "$d/status" ]; then
-		grep -E '^Sig(Blk|Ign)' /proc/\$\$/status >"$d/status"
-		fds=\$(for f in /proc/\$\$/fd/*; do
-			echo "\${f##*/} \$(readlink "\$f")"
-		done)
-		echo "\$fds" >"$d/fds"
-	fi
 	i=0
 	while [ ! -e "$d/go" ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i + 1)); done
 	rmdir "$d/run.\$\$"
@@ -259,10 +274,50 @@ no_agent_runs() {
 	eventually 20 no_agent_runs "$d"
 	[ "$(cat "$d/log")" = "/p 1"$'\n'"/p 1" ]
 	# Nothing of the daemon's state: no signal ignored or blocked, 0-2 on
-	# /dev/null, no descriptor the daemon inherited.
-	[ "$(cat "$d/status")" = "SigBlk:	0000000000000000"$'\n'"SigIgn:	0000000000000000" ]
-	grep -qx "0 /dev/null" "$d/fds"
-	grep -qx "1 /dev/null" "$d/fds"
-	grep -qx "2 /dev/null" "$d/fds"
-	! grep -q inherited "$d/fds"
+	# /dev/null, no descriptor the daemon inherited (the shell's own copy
+	# of the script aside).
+	local f
+	for f in "$d"/state.*; do
+		[ "$(grep -v " $agent\$" "$f")" = "SigBlk:	0000000000000000
+SigIgn:	0000000000000000
+fd 0 /dev/null
+fd 1 /dev/null
+fd 2 /dev/null" ] || { cat "$f"; false; }
+	done
+}
+
+# ---- ending the daemon --------------------------------------------------
+
+# mount_type_at PATH: the file-system type mounted on PATH, the newest
+# (empty for none).
+mount_type_at() {
+	awk -v p="$1" '$5 == p { for (i = 7; $i != "-"; i++); t = $(i + 1) }
+		END { print t }' /proc/self/mountinfo
+}
+
+@test "SIGTERM after a rename of the mountpoint's parent unmounts memcgfs, not what took its path" {
+	local top=$BATS_TEST_TMPDIR/top status=0
+	unmount_memcgfs
+	mkdir -p "$top/p/m"
+	MNT=$top/p/m
+	DAEMON_LOG=$BATS_TEST_TMPDIR/daemon.log
+	"$MEMCGFS" -f "$MNT" 2>"$DAEMON_LOG" &
+	DAEMON_PID=$!
+	wait_mounted
+	mv "$top/p" "$top/q"
+	MNT=$top/q/m	# for teardown, should this fail
+	mkdir -p "$top/p/m"
+	mount -t tmpfs memcgfs-test "$top/p/m"
+	TMPFS=$top/p/m
+	[ "$(mount_type_at "$top/p/m")" = tmpfs ]
+	[ "$(mount_type_at "$top/q/m")" = fuse.memcgfs ]
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	[ "$status" -eq 0 ]
+	# The tmpfs stays where it is; memcgfs's own mount is gone.
+	[ "$(mount_type_at "$top/p/m")" = tmpfs ]
+	[ -z "$(mount_type_at "$top/q/m")" ]
+	umount "$TMPFS"
+	TMPFS=
 }

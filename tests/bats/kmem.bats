@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Kernel memory (SPEC §5, and the kmalloc/kfree/shrink/reap/drop_caches
-# commands of §6): slab pages charged to kmem, memory and memsw counters up
+# Kernel memory (memcgfs(8) KERNEL MEMORY, and the kmalloc/kfree/shrink/reap/drop_caches
+# commands of memcgfs(8) THE WORKLOAD FILE): slab pages charged to kmem, memory and memsw counters up
 # the hierarchy, the kmem limit, shrinking, reclaim, memory.kmem.slabinfo,
 # and what happens to a removed group's slab caches under the two lifecycle
 # models, -o kmem=reparent and -o kmem=pin.

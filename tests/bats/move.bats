@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Charge moving (SPEC §2 memory.move_charge_at_immigrate, §6, §7): a task
+# Charge moving (memcgfs(8) CHARGE MOVING): a task
 # written into a group whose move_charge_at_immigrate has bit 0 (anon and
 # swap) or bit 1 (mapped page cache) set takes the charges of its pages that
 # its old group owns along, all or nothing.  Page size is the default 4096.

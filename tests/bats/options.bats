@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The command line (SPEC §1): --help, --version, option validation with its
+# The command line (memcgfs(8) OPTIONS): --help, --version, option validation with its
 # exit statuses, mountpoint checks, and clean exits on signals and unmount.
 
 load helpers
@@ -91,7 +91,7 @@ bad_option() {
 	run "$MEMCGFS" --help
 	[ "$status" -eq 0 ]
 	local o
-	for o in mem= swap= page_size= kmem= reap_interval= oom= track=; do
+	for o in mem= swap= page_size= kmem= reap_interval= oom= track= pages_interval=; do
 		if [[ "$output" != *"$o"* ]]; then
 			echo "--help does not mention $o" >&2
 			return 1
@@ -137,9 +137,16 @@ bad_option() {
 	bad_option oom=
 }
 
-@test "track must be none or rss" {
+@test "track must be none, pages or rss" {
 	bad_option track=all
 	bad_option track=
+}
+
+@test "pages_interval is 10..60000 ms; track=pages needs the host's page size" {
+	bad_option pages_interval=9
+	bad_option pages_interval=60001
+	bad_option pages_interval=abc
+	bad_usage -f -o track=pages,page_size=8192 "$DIR"
 }
 
 @test "mem and swap must be sizes" {

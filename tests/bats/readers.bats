@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Every way of reading gives what read(2) gives (SPEC §2): read with any
+# Every way of reading gives what read(2) gives (memcgfs(8), FILES IN EACH GROUP): read with any
 # buffer, pread at an offset, sendfile, splice, copy_file_range, cp,
 # Python's shutil, dd bs=1, on each kind of file (a value, a list, a
 # table), in a group and at the root.  The same probes run on the kernel's

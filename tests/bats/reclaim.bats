@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Limits meeting usage (SPEC §3 last paragraph, §6): reclaim of page cache,
+# Limits meeting usage (memcgfs(8) VALUES, ACCOUNTING): reclaim of page cache,
 # swap-out, OOM kill or refusal, the hierarchy, limit writes below usage,
 # force_empty, max_usage, and global pressure above -o mem=.
 # Page size is the default 4096.
@@ -458,4 +458,57 @@ oom_killed() {
 	oom_is "$MNT" 0 0 0
 	oom_is "$MNT/b" 0 0 0
 	oom_is "$MNT/c" 0 0 0
+}
+
+# ---- charges that cannot fit, charges that swap as faults do ----------------
+
+@test "a charge larger than -o mem= kills nobody: it fails and leaves nothing" {
+	remount mem=1G
+	mkdir "$MNT/a" "$MNT/b" "$MNT/c" "$MNT/me"
+	local p pids=
+	for g in a b c; do
+		sleeper_in "$MNT/$g"
+		pids="$pids $SLEEPER"
+		wl "anon $SLEEPER 1M"
+	done
+	sleeper_in "$MNT/me"
+	want ENOMEM write "$MNT/memcgfs.workload" "anon $SLEEPER 2G"
+	for p in $pids $SLEEPER; do
+		alive "$p"
+	done
+	usage_is "$MNT" 3145728
+	usage_is "$MNT/me" 0
+	for g in a b c me; do
+		oom_is "$MNT/$g" 0 0 0
+	done
+}
+
+@test "in a 16M group a 32M charge kills no sibling; one that fits once the sibling is gone still does" {
+	mkdir -p "$MNT/g/a" "$MNT/g/b"
+	echo 16M >"$MNT/g/memory.limit_in_bytes"
+	sleeper_in "$MNT/g/a"
+	local sib=$SLEEPER
+	wl "anon $sib 10M"
+	sleeper_in "$MNT/g/b"
+	want ENOMEM write "$MNT/memcgfs.workload" "anon $SLEEPER 32M"
+	alive "$sib"
+	usage_is "$MNT/g" 10485760
+	oom_is "$MNT/g/a" 0 0 0
+	wl "anon $SLEEPER 8M"
+	oom_killed "$sib"
+	usage_is "$MNT/g" 8388608
+	oom_is "$MNT/g/a" 0 0 1
+}
+
+@test "with -o swap, a charge past the limit swaps out page by page as that many faults would" {
+	remount swap=64M
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	echo 4M >"$MNT/g/memory.limit_in_bytes"
+	echo 16M >"$MNT/g/memory.memsw.limit_in_bytes"
+	wl "anon $SLEEPER 8M"
+	usage_is "$MNT/g" 4194304 8388608
+	stat_is "$MNT/g" rss 4194304 swap 4194304
+	oom_is "$MNT/g" 0 0 0
+	alive "$SLEEPER"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# notify_on_release and release_agent (SPEC §8): when a group with
+# notify_on_release and release_agent (memcgfs(8) PERMISSIONS): when a group with
 # notify_on_release 1 becomes empty (no tasks, no child groups), the root's
 # release_agent runs with the group's path relative to the mount.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Real processes (SPEC §7): track=rss charges each member process's
+# Real processes (memcgfs(8) REAL PROCESSES): track=rss charges each member process's
 # resident memory to its group, so limits bind on real programs (OOM kill,
 # or SIGSTOP/SIGCONT under oom_kill_disable); forks follow their parent,
 # through the process-events connector or, without it, a /proc scan.

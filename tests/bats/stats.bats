@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# memory.stat and memory.numa_stat with charges in them (SPEC §4): subtree
+# memory.stat and memory.numa_stat with charges in them (memcgfs(8) FILES IN EACH GROUP): subtree
 # totals, hierarchical limits, numa_stat in pages against memory.stat in
 # bytes, and bytes for sizes versus counts for events.
 # Page size is the default 4096 unless a test says otherwise.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Real host processes in the tree (SPEC §7, §3 pids): tasks and cgroup.procs
+# Real host processes in the tree (memcgfs(8) REAL PROCESSES, VALUES pids): tasks and cgroup.procs
 # list live threads and processes, writes move them between groups.
 
 load helpers

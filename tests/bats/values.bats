@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Parsing of written values (SPEC §3): sizes through the limit files, pids
+# Parsing of written values (memcgfs(8) VALUES): sizes through the limit files, pids
 # through tasks/cgroup.procs, integers through the setting files.
 
 load helpers

@@ -1,4 +1,4 @@
-/* Fuzz harness for the control-file parsers (src/lib/parse.c, SPEC §3).
+/* Fuzz harness for the control-file parsers (src/lib/parse.c, memcgfs(8) VALUES).
  *
  * Every input goes to every parser as the bytes of one write(): copied into
  * a malloc()ed buffer of exactly the input's size, so AddressSanitizer
@@ -138,7 +138,7 @@ struct size_ref {
 	bool unlimited;
 };
 
-/* SPEC §3 sizes: "-1", or a number whose radix strtoull(..., 0) picks,
+/* memcgfs(8) VALUES sizes: "-1", or a number whose radix strtoull(..., 0) picks,
  * then at most one suffix; no 64-bit overflow anywhere. */
 static struct size_ref ref_size(const struct token *t)
 {
@@ -179,7 +179,7 @@ static struct size_ref ref_size(const struct token *t)
 	return r;
 }
 
-/* SPEC §3 pids: only decimal digits, at most INT_MAX. */
+/* memcgfs(8) VALUES pids: only decimal digits, at most INT_MAX. */
 static int ref_pid(const struct token *t, pid_t *pid)
 {
 	bool overflow;

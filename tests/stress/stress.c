@@ -1,6 +1,6 @@
 /* Engine stress: several threads charge, free, read, map, evict, move
- * tasks (with their charges or not), create and remove groups and change
- * limits at random for a bounded time, while a sampler sets real-process
+ * tasks (with their charges or not), create, remove and rename groups,
+ * change limits and empty groups at random for a bounded time, while a sampler sets real-process
  * RSS as track=rss does (and forgets it at exit) and a reader renders
  * statistics; then the invariants of
  * check.h must hold, and after everything is freed every counter must be
@@ -66,16 +66,23 @@ static void tree_op(unsigned *seed)
 {
 	struct memcg *g = pick_group(seed), *c;
 	char name[16];
-	int err;
+	int err, op = rand_r(seed) % 5;
 
-	if (rand_r(seed) % 2) {
+	if (op < 2) {
 		snprintf(name, sizeof(name), memcg_is_root(g) ? "g%d" : "sub",
 			 rand_r(seed) % GROUPS);
 		c = memcg_create(g, name, NULL, NULL, &err);
 		if (c)
 			memcg_put(c);
-	} else if (!memcg_is_root(g)) {
+	} else if (memcg_is_root(g)) {
+		/* nothing to remove or rename */
+	} else if (op < 4) {
 		memcg_remove(g);
+	} else {
+		/* Under readers that look names up and print paths. */
+		snprintf(name, sizeof(name), memcg_is_root(g->parent) ? "g%d" : "sub",
+			 rand_r(seed) % GROUPS);
+		memcg_rename(g, name);
 	}
 	memcg_put(g);
 }
@@ -123,6 +130,8 @@ static void limit_op(unsigned *seed)
 	memcg_set_limit(g, MEMCG_RES_MEMORY, pages);
 	if (rand_r(seed) % 4 == 0)	/* kmem=pin: starts kmem accounting */
 		memcg_set_limit(g, MEMCG_RES_KMEM, memcg_max_pages());
+	if (rand_r(seed) % 8 == 0)
+		memcg_force_empty(g);
 	memcg_put(g);
 }
 
@@ -228,8 +237,9 @@ static void *reader(void *arg)
 		struct strbuf sb;
 
 		strbuf_init(&sb);
-		stat_render_memory_stat(g, &sb);
-		stat_render_numa_stat(g, &sb);
+		memcg_path(g, &sb);
+		render_memory_stat(g, &sb);
+		render_numa_stat(g, &sb);
 		render_dying(&sb);
 		strbuf_release(&sb);
 		memcg_put(g);

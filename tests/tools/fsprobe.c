@@ -14,6 +14,10 @@
  *   fsprobe setxattr PATH | getxattr PATH | listxattr PATH
  *   fsprobe mode PATH            print octal mode, size, uid, gid
  *   fsprobe mknod PATH
+ *   fsprobe procstate FILE CMD [ARG...]
+ *                                write its signal mask, ignored signals and
+ *                                open descriptors to FILE, then exec CMD
+ *                                (what a parent handed to a child)
  *   fsprobe statfs PATH
  *
  * Exit status is 0 whenever the call was made (its outcome is printed), 2 on
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <limits.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -115,6 +120,36 @@ static int do_write(const char *path, const char *data)
 	return finish_write(fd, rc, len);
 }
 
+static int do_procstate(const char *file, char **cmd)
+{
+	char line[256], link[64], target[4096];
+	FILE *in = fopen("/proc/self/status", "re"), *out = fopen(file, "we");
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+	ssize_t n;
+
+	if (!in || !out || !dir)
+		return report(-1);
+	while (fgets(line, sizeof(line), in))
+		if (!strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7))
+			fputs(line, out);
+	fclose(in);
+	while ((d = readdir(dir))) {
+		int fd = atoi(d->d_name);
+
+		if (d->d_name[0] == '.' || fd == dirfd(dir) || fd == fileno(out))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		fprintf(out, "fd %d %s\n", fd, target);
+	}
+	closedir(dir);
+	fclose(out);
+	execvp(cmd[0], cmd);
+	return report(-1);
+}
+
 static int usage(void);
 
 static int do_put(const char *path, const char *src, const char *how)
@@ -202,6 +237,8 @@ int main(int argc, char **argv)
 	p = argv[2];
 	if (!strcmp(op, "write") && argc == 4)
 		return do_write(p, argv[3]);
+	if (!strcmp(op, "procstate") && argc >= 4)
+		return do_procstate(p, argv + 3);
 	if (!strcmp(op, "put") && argc == 5)
 		return do_put(p, argv[3], argv[4]);
 	if (!strcmp(op, "read"))

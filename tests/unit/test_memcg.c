@@ -9,11 +9,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "engine/charge.h"
 #include "engine/engine.h"
 #include "engine/memcg_impl.h"
 #include "engine/pagecache.h"
 #include "engine/rcu.h"
 #include "engine/reclaim.h"
+#include "engine/stat.h"
 #include "engine/task.h"
 #include "fs/render.h"
 
@@ -330,6 +332,113 @@ static void test_dying_while_referenced(void **state)
 	strbuf_release(&sb);
 }
 
+
+#define DEEP 200000
+#define WIDE 100000
+
+static int count_group(struct memcg *m, void *arg)
+{
+	(void)m;
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* A chain as deep as a delegated user can make one: every walk, the path,
+ * the totals, removal and the last puts of a dying chain, and the
+ * teardown (at engine exit) take constant stack. */
+static void test_deep_chain(void **state)
+{
+	struct memcg *m = memcg_root(), *bottom;
+	struct strbuf sb;
+	long n = 0;
+
+	(void)state;
+	for (int i = 0; i < DEEP; i++)
+		m = mk(m, "d");
+	bottom = m;
+	memcg_walk_subtree(memcg_root(), count_group, &n);
+	assert_int_equal(n, DEEP + 1);
+	strbuf_init(&sb);
+	memcg_path(bottom, &sb);
+	assert_false(sb.oom);
+	assert_int_equal(sb.len, 2 * DEEP);
+	assert_string_equal(sb.buf + sb.len - 4, "/d/d");
+	strbuf_release(&sb);
+	memcg_count_event(bottom, MEMCG_PGFAULT, 3);
+	assert_int_equal(memcg_stat_total(memcg_root(), MEMCG_PGFAULT), 3);
+	assert_int_equal(memcg_stat_local(memcg_root(), MEMCG_PGFAULT), 0);
+	/* Held while the whole chain is removed, deepest first: each removed
+	 * group holds its parent, so the last put frees them all. */
+	memcg_get(bottom);
+	for (m = bottom; !memcg_is_root(m);) {
+		struct memcg *up = m->parent;
+
+		assert_int_equal(memcg_remove(m), 0);
+		m = up;
+	}
+	assert_int_equal(memcg_nr_children(memcg_root()), 0);
+	assert_false(memcg_online(bottom));
+	memcg_put(bottom);
+	strbuf_init(&sb);
+	render_dying(&sb);
+	assert_int_equal(sb.len, 0);
+	strbuf_release(&sb);
+	/* And a chain left in place goes at engine exit (teardown). */
+	m = memcg_root();
+	for (int i = 0; i < DEEP; i++)
+		m = mk(m, "e");
+}
+
+static int note_first(struct memcg *m, void *arg)
+{
+	*(uint64_t *)arg = m->id;
+	return 1;
+}
+
+/* Siblings by the hundred thousand: lookups by name, listings resumed
+ * after any of them, renames and removals. */
+static void test_wide_siblings(void **state)
+{
+	static struct memcg *g[WIDE];
+	struct memcg *root = memcg_root(), *c;
+	char name[32];
+	uint64_t next, gone;
+
+	(void)state;
+	for (int i = 0; i < WIDE; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		g[i] = mk(root, name);
+	}
+	assert_int_equal(memcg_nr_children(root), WIDE);
+	for (int i = 0; i < WIDE; i += 997) {
+		snprintf(name, sizeof(name), "g%d", i);
+		c = memcg_tryget_child(root, name);
+		assert_ptr_equal(c, g[i]);
+		memcg_put(c);
+	}
+	assert_null(memcg_tryget_child(root, "g100000"));
+	/* A listing resumes after a child with the next one. */
+	memcg_for_each_child(root, g[5000]->id, note_first, &next);
+	assert_int_equal(next, g[5001]->id);
+	/* ... and after a removed one with the next that is left. */
+	gone = g[5001]->id;
+	assert_int_equal(memcg_remove(g[5001]), 0);
+	memcg_for_each_child(root, gone, note_first, &next);
+	assert_int_equal(next, g[5002]->id);
+	assert_null(memcg_tryget_child(root, "g5001"));
+	assert_int_equal(memcg_rename(g[7], "renamed"), 0);
+	assert_null(memcg_tryget_child(root, "g7"));
+	c = memcg_tryget_child(root, "renamed");
+	assert_ptr_equal(c, g[7]);
+	memcg_put(c);
+	c = mk(root, "g7");	/* the old name is free */
+	assert_int_equal(memcg_remove(c), 0);
+	for (int i = 0; i < WIDE; i++)
+		if (i != 5001)
+			assert_int_equal(memcg_remove(g[i]), 0);
+	assert_int_equal(memcg_nr_children(root), 0);
+}
+
 static int count_ptr(struct memcg *m, void *arg)
 {
 	(void)m;
@@ -401,6 +510,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_on_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dying_while_referenced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deep_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wide_siblings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_out_of_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_out_of_memory_kmem_pin,
 						setup_pin, teardown),

@@ -71,6 +71,53 @@ static void test_biggest_task_in_subtree_is_the_victim(void **state)
 	assert_invariants();
 }
 
+/* As the kernel: no task is killed for a charge that killing cannot make
+ * room for.  Above mem= (64 pages) a 128-page charge takes nobody's
+ * memory, and fails. */
+static void test_no_kill_for_a_charge_larger_than_memory(void **state)
+{
+	struct memcg *a = group(memcg_root(), "a"), *b = group(memcg_root(), "b");
+	struct task *t1 = task_in(41, a), *t2 = task_in(42, a), *t3 = task_in(43, b);
+	struct task *me = task_in(44, memcg_root());
+
+	(void)state;
+	assert_int_equal(anon_fault(t1, 4), 0);
+	assert_int_equal(anon_fault(t2, 4), 0);
+	assert_int_equal(anon_fault(t3, 4), 0);
+	assert_int_equal(anon_fault(me, 2 * MEM_PAGES), -ENOMEM);
+	assert_int_equal(anon_task_pages(t1), 4);
+	assert_int_equal(anon_task_pages(t2), 4);
+	assert_int_equal(anon_task_pages(t3), 4);
+	assert_int_equal(anon_task_pages(me), 0);	/* all or nothing */
+	assert_int_equal(atomic_load(&a->oom_kill) + atomic_load(&b->oom_kill), 0);
+	assert_int_equal(nr_killed, 0);
+	assert_int_equal(usage(memcg_root(), MEMCG_RES_MEMORY), 12);
+	assert_invariants();
+}
+
+/* ... nor in a group: 32 pages in a group limited to 16 spare the
+ * sibling, and a charge that fits still kills it. */
+static void test_no_kill_for_a_charge_larger_than_the_limit(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct memcg *a = group(g, "a"), *b = group(g, "b");
+	struct task *sib = task_in(51, a), *me = task_in(52, b);
+
+	(void)state;
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 16), 0);
+	assert_int_equal(anon_fault(sib, 10), 0);
+	assert_int_equal(anon_fault(me, 32), -ENOMEM);
+	assert_int_equal(anon_task_pages(sib), 10);
+	assert_int_equal(atomic_load(&a->oom_kill), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 10);
+	/* 10 + 8 > 16, and killing the sibling makes room: it goes. */
+	assert_int_equal(anon_fault(me, 8), 0);
+	assert_int_equal(anon_task_pages(sib), 0);
+	assert_int_equal(atomic_load(&a->oom_kill), 1);
+	assert_int_equal(anon_task_pages(me), 8);
+	assert_invariants();
+}
+
 static void test_oom_kill_disable(void **state)
 {
 	struct memcg *g = group(memcg_root(), "g");
@@ -148,6 +195,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_biggest_task_in_subtree_is_the_victim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_kill_for_a_charge_larger_than_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_kill_for_a_charge_larger_than_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_kill_disable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_self_victim_fails_and_is_killed, setup_kill, teardown),
 		cmocka_unit_test_setup_teardown(test_global_pressure, setup, teardown),

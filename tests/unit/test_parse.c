@@ -1,4 +1,4 @@
-/* Unit tests of the control-file parsers (SPEC §3). */
+/* Unit tests of the control-file parsers (memcgfs(8) VALUES). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -8,6 +8,37 @@
 
 #include "engine/anon.h"
 
+/* A charge of n pages is n faults: with swap (16 pages here), limit 8 and
+ * memsw 24, a 16-page charge swaps 8 of its own first pages out and
+ * succeeds, as 16 faults would. */
+static void test_big_charge_swaps_page_by_page(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct task *t = task_in(60, g);
+
+	(void)state;
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 8), 0);
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMSW, 24), 0);
+	assert_int_equal(anon_fault(t, 16), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 8);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 16);
+	assert_int_equal(stat_of(g, MEMCG_RSS), 8);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 8);
+	assert_int_equal(anon_task_pages(t), 16);
+	assert_invariants();
+	/* 32 pages can never fit under memsw 24: no kill, nothing left of
+	 * the attempt.  16 more could (with the task gone): past memsw, the
+	 * task faulting is the biggest and goes, as in the kernel. */
+	assert_int_equal(anon_fault(t, 32), -ENOMEM);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 16);
+	assert_int_equal(anon_task_pages(t), 16);
+	assert_int_equal(atomic_load(&g->oom_kill), 0);
+	assert_int_equal(anon_fault(t, 16), -ENOMEM);
+	assert_int_equal(atomic_load(&g->oom_kill), 1);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	assert_invariants();
+}
+
 static void test_cache_reclaimed_inactive_first(void **state)
 {
 	struct memcg *g = group(memcg_root(), "g");
@@ -44,7 +75,9 @@ static void test_mapped_cache_not_reclaimed(void **state)
 	assert_int_equal(pagecache_read(t, "lib", 6, true), 0);
 	assert_int_equal(stat_of(g, MEMCG_MAPPED_FILE), 6);
 	assert_int_equal(stat_of(g, MEMCG_PGMAJFAULT), 6);
-	/* Nothing reclaimable, no swap, no anon to take: the charge fails. */
+	/* Nothing reclaimable, no swapping (swappiness 0), no anon to take:
+	 * the charge fails. */
+	assert_int_equal(memcg_set_setting(g, MEMCG_SWAPPINESS, 0), 0);
 	assert_int_equal(anon_fault(t, 4), -ENOMEM);
 	assert_int_equal(stat_of(g, MEMCG_CACHE), 6);
 	pagecache_drop_unmapped();
@@ -174,6 +207,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_swap_for_memsw_or_swappiness_0, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_limit_shrink_and_force_empty, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_checker_catches_a_wrong_statistic, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_big_charge_swaps_page_by_page, engine_setup, engine_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,7 +96,7 @@ static void test_caches_and_limit(void **state)
 	assert_int_equal(atomic_load(&g->res[MEMCG_RES_KMEM].failcnt), 1);
 	assert_int_equal(atomic_load(&g->oom_kill), 0);
 	strbuf_init(&sb);
-	stat_render_slabinfo(g, &sb);
+	render_slabinfo(g, &sb);
 	assert_non_null(strstr(sb.buf, "mine("));
 	assert_non_null(strstr(sb.buf, ":g) "));
 	strbuf_release(&sb);

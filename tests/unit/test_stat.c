@@ -1,4 +1,4 @@
-/* Unit tests of memory.stat and memory.numa_stat rendering (SPEC §4). */
+/* Unit tests of memory.stat and memory.numa_stat rendering (memcgfs(8) FILES IN EACH GROUP). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +8,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "engine/charge.h"
 #include "engine/engine.h"
 #include "engine/memcg_impl.h"
 #include "engine/reclaim.h"
 #include "engine/stat.h"
+#include "fs/render.h"
 
 static const char *const names[] = {
 	"cache", "rss", "rss_huge", "shmem", "mapped_file", "dirty",
@@ -71,7 +73,7 @@ static void test_field_order_fresh_group(void **state)
 	(void)state;
 	strbuf_init(&sb);
 	strbuf_init(&expect);
-	stat_render_memory_stat(a, &sb);
+	render_memory_stat(a, &sb);
 	for (size_t i = 0; i < 20; i++)
 		strbuf_addf(&expect, "%s 0\n", names[i]);
 	strbuf_addf(&expect, "hierarchical_memory_limit 9223372036854771712\n"
@@ -90,15 +92,15 @@ static void test_totals_and_units(void **state)
 	struct strbuf sb;
 
 	(void)state;
-	atomic_store(&a->stat[MEMCG_RSS], 1);
-	atomic_store(&b->stat[MEMCG_RSS], 2);
-	atomic_store(&c->stat[MEMCG_RSS], 4);
-	atomic_store(&b->stat[MEMCG_PGFAULT], 5);
-	atomic_store(&c->stat[MEMCG_CACHE], -3);	/* racing view: shown as 0 */
+	memcg_count_event(a, MEMCG_RSS, 1);
+	memcg_count_event(b, MEMCG_RSS, 2);
+	memcg_count_event(c, MEMCG_RSS, 4);
+	memcg_count_event(b, MEMCG_PGFAULT, 5);
+	memcg_count_event(c, MEMCG_CACHE, -3);	/* racing view: shown as 0 */
 	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMORY, 10), 0);
 	assert_int_equal(memcg_set_limit(a, MEMCG_RES_MEMSW, 20), 0);
 	strbuf_init(&sb);
-	stat_render_memory_stat(a, &sb);
+	render_memory_stat(a, &sb);
 	assert_int_equal(value_of(sb.buf, "rss"), 4096);
 	assert_int_equal(value_of(sb.buf, "total_rss"), 7 * 4096);
 	assert_int_equal(value_of(sb.buf, "total_pgfault"), 5);	/* a count */
@@ -107,7 +109,7 @@ static void test_totals_and_units(void **state)
 	assert_int_equal(value_of(sb.buf, "hierarchical_memsw_limit"), 20 * 4096);
 	strbuf_release(&sb);
 	strbuf_init(&sb);
-	stat_render_memory_stat(b, &sb);
+	render_memory_stat(b, &sb);
 	assert_int_equal(value_of(sb.buf, "hierarchical_memory_limit"), 10 * 4096);
 	strbuf_release(&sb);
 }
@@ -118,12 +120,12 @@ static void test_numa_stat(void **state)
 	struct strbuf sb;
 
 	(void)state;
-	atomic_store(&a->stat[MEMCG_ACTIVE_ANON], 2);
-	atomic_store(&a->stat[MEMCG_INACTIVE_FILE], 3);
-	atomic_store(&b->stat[MEMCG_UNEVICTABLE], 1);
-	atomic_store(&b->stat[MEMCG_INACTIVE_ANON], 4);
+	memcg_count_event(a, MEMCG_ACTIVE_ANON, 2);
+	memcg_count_event(a, MEMCG_INACTIVE_FILE, 3);
+	memcg_count_event(b, MEMCG_UNEVICTABLE, 1);
+	memcg_count_event(b, MEMCG_INACTIVE_ANON, 4);
 	strbuf_init(&sb);
-	stat_render_numa_stat(a, &sb);
+	render_numa_stat(a, &sb);
 	assert_string_equal(sb.buf,
 			    "total=5 N0=5\nfile=3 N0=3\nanon=2 N0=2\n"
 			    "unevictable=0 N0=0\nhierarchical_total=10 N0=10\n"
@@ -139,7 +141,7 @@ static void test_slabinfo_header(void **state)
 
 	(void)state;
 	strbuf_init(&sb);
-	stat_render_slabinfo(memcg_root(), &sb);
+	render_slabinfo(memcg_root(), &sb);
 	assert_true(!strncmp(sb.buf, head, strlen(head)));
 	strbuf_release(&sb);
 }

@@ -1,5 +1,5 @@
 /* Unit tests of the workload interpreter: syntax, errors, multi-line
- * semantics (SPEC §6). */
+ * semantics (memcgfs(8) THE WORKLOAD FILE). */
 #define MEM_PAGES 1024
 #include "engine_fixture.h"
 

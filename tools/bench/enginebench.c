@@ -6,9 +6,16 @@
  *   reclaim          pages per second evicting page cache at a limit
  *   metadata         bytes of RSS per charged page at 4 Mi pages
  *                    (16 GiB of 4 KiB pages), and the frame tables' size
+ *   tree             mkdir, lookup by name and rmdir per group among 10^5
+ *                    siblings (flat: O(1) each), and a render of the
+ *                    root's memory.stat over them (reads totals kept as
+ *                    charges change: no walk)
  *   move             moving a task with 10^4, 10^5, 10^6 anon pages to a
  *                    sibling group with move_charge_at_immigrate 1
- *   kmem             kmalloc+kfree ns per object; rmdir of a group with
+ *   kmem             kmalloc+kfree ns per object; kmalloc of 10^4, 8*10^4,
+ *                    1.6*10^5 live one-page objects one call each (the
+ *                    cost must stay flat: linear in the objects); rmdir
+ *                    of a group with
  *                    10^3, 10^5, 10^6 live objects under kmem=reparent and
  *                    kmem=pin, against the baseline the 2019 design
  *                    replaced: reparenting by walking every object
@@ -31,7 +38,9 @@
 #include "engine/page.h"
 #include "engine/pagecache.h"
 #include "engine/slab.h"
+#include "engine/stat.h"
 #include "engine/task.h"
+#include "fs/render.h"
 
 #define BATCH 512
 
@@ -90,6 +99,48 @@ static struct memcg *mkgroup(struct memcg *parent, const char *name)
 	}
 	memcg_put(m);
 	return m;
+}
+
+/* n sibling groups under the root: the name table and the kept totals. */
+static void bench_tree(long n)
+{
+	struct memcg **g = malloc(sizeof(*g) * (size_t)n), *c;
+	struct strbuf sb;
+	char name[32];
+	double t0, mk, look, stat, rm;
+
+	engine_up(1L << 20);
+	t0 = now();
+	for (long i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "g%ld", i);
+		g[i] = mkgroup(memcg_root(), name);
+	}
+	mk = now() - t0;
+	t0 = now();
+	for (long i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "g%ld", i);
+		c = memcg_tryget_child(memcg_root(), name);
+		memcg_put(c);
+	}
+	look = now() - t0;
+	strbuf_init(&sb);
+	t0 = now();
+	for (int i = 0; i < 100; i++) {
+		sb.len = 0;
+		render_memory_stat(memcg_root(), &sb);
+	}
+	stat = (now() - t0) / 100;
+	strbuf_release(&sb);
+	t0 = now();
+	for (long i = 0; i < n; i++)
+		memcg_remove(g[i]);
+	rm = now() - t0;
+	printf("enginebench: %ld siblings: mkdir %.2f us, lookup %.2f us, "
+	       "rmdir %.2f us each (flat: O(1)); root memory.stat %.1f us\n",
+	       n, mk * 1e6 / (double)n, look * 1e6 / (double)n,
+	       rm * 1e6 / (double)n, stat * 1e6);
+	free(g);
+	engine_down();
 }
 
 struct churn {
@@ -242,6 +293,29 @@ static void bench_kmalloc(long objs)
 	engine_down();
 }
 
+/* n live task_struct objects (one slab page each), one kmalloc call
+ * each, then one kfree: a scan of the slabs per call was quadratic. */
+static void bench_kmalloc_live(long n)
+{
+	struct task *t;
+	double t0, secs;
+
+	engine_up(1L << 20);
+	t = task_get_or_create(5000, 5000);
+	t0 = now();
+	for (long i = 0; i < n; i++)
+		if (slab_kmalloc(t, "task_struct", 1, "live")) {
+			fprintf(stderr, "enginebench: kmalloc %ld failed\n", i);
+			exit(1);
+		}
+	secs = now() - t0;
+	slab_kfree("live", -1);
+	printf("enginebench: kmalloc of %ld live objects, one a call: %.3f s, "
+	       "%.0f ns/object (flat: linear)\n", n, secs, secs * 1e9 / (double)n);
+	task_put(t);
+	engine_down();
+}
+
 /* What removal cost before memcg_ptr: each object pointing at its group
  * is re-pointed at the parent, and the two groups' references follow it,
  * one object at a time. */
@@ -316,10 +390,14 @@ int main(void)
 	bench_charge(pages, 2);
 	bench_reclaim(pages / 4);
 	bench_metadata(pages);
+	for (long n = 10000; n <= 100000; n *= 10)
+		bench_tree(n);
 	for (long n = 10000; n <= 1000000; n *= 10)
 		bench_move(n);
 	bench_kmalloc(1);
 	bench_kmalloc(1000);
+	for (long n = 10000; n <= 160000; n *= (n == 10000 ? 8 : 2))
+		bench_kmalloc_live(n);
 	for (int m = 0; m < 2; m++)
 		for (long n = 1000; n <= 1000000; n *= (n == 1000 ? 100 : 10))
 			bench_rmdir(n, m ? MEMCG_KMEM_PIN : MEMCG_KMEM_REPARENT);

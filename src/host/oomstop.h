@@ -1,0 +1,25 @@
+/* Real processes under OOM with oom_kill_disable (memcgfs(8) REAL PROCESSES): the samplers
+ * stop every member process of the group whose limit refused a charge
+ * (SIGSTOP), as the kernel leaves them waiting in the fault that cannot be
+ * charged, and resume them (SIGCONT) once the refused charge fits, or when
+ * they leave that group.  Only the one sampler thread calls these. */
+#ifndef MEMCGFS_OOMSTOP_H
+#define MEMCGFS_OOMSTOP_H
+
+#include <stdbool.h>
+
+struct task;
+
+/* A charge for t was refused: if t's group (or an ancestor) is under OOM,
+ * stop each of members[0..nr) that is in that group's subtree. */
+void oomstop_refused(struct task *t, struct task *const *members, long nr);
+
+/* Resume what no longer needs to wait. */
+void oomstop_resume(void);
+
+bool oomstop_is_stopped(struct task *t);
+
+/* Resume everything (the sampler stops). */
+void oomstop_release_all(void);
+
+#endif

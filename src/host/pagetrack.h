@@ -1,0 +1,28 @@
+/* track=pages (memcgfs(8) REAL PROCESSES): a sampler thread reads, every period, the pages
+ * each member process maps (/proc/PID/maps and /proc/PID/pagemap) and
+ * what the host knows of each (/proc/kpageflags, /proc/kpagecount), and
+ * hands the engine the set (engine/realpage.h), which charges them as the
+ * kernel's v1 controller would.  A process whose fault, resident and
+ * locked counters did not change since its last scan is not scanned
+ * again.  Cached pages no member maps are checked each period and
+ * uncharged once the host has dropped them.  Over a limit the engine's OOM
+ * handling kills; with oom_kill_disable the members wait (oomstop.h). */
+#ifndef MEMCGFS_PAGETRACK_H
+#define MEMCGFS_PAGETRACK_H
+
+#include <sys/types.h>
+
+int pagetrack_start(long period_ms);
+void pagetrack_stop(void);
+
+/* Process tgid is about to move to another group: what it maps now is
+ * recorded first, charged to the group it leaves (nothing, for the root),
+ * so that only what it faults in from now on is charged to the new one.
+ * A no-op unless track=pages runs. */
+void pagetrack_before_move(pid_t tgid);
+
+/* One scan of every member process, now, ignoring the counters (for the
+ * benchmark).  Returns the pages seen. */
+long pagetrack_scan_all(void);
+
+#endif
