@@ -387,11 +387,11 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
  * FUSE_CAP_NO_OPEN_SUPPORT, and from then on the kernel opens, flushes and
  * releases by itself and serves reads from its page cache (READPATH).  A
  * kernel without it gets a plain open whose cache is dropped at each open. */
-static bool no_open;
+static atomic_bool no_open;
 
 static void memcgfs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	no_open = conn->capable & FUSE_CAP_NO_OPEN_SUPPORT;
+	atomic_store(&no_open, (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0);
 	/* Revalidation on every read compares size and mtime. */
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
@@ -414,7 +414,7 @@ static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 	memcg_put(m);
 	if (idx < 0) {
 		fuse_reply_err(req, EISDIR);
-	} else if (no_open) {
+	} else if (atomic_load(&no_open)) {
 		fuse_reply_err(req, ENOSYS);
 	} else {
 		fi->keep_cache = 0;
@@ -478,7 +478,9 @@ struct write_stream {
 	fuse_ino_t ino;
 	pid_t pid;
 	off_t end;
-	struct line_stream *lines;
+	struct line_stream *lines;	/* memcgfs.workload */
+	size_t held;			/* a control file: the first piece */
+	char buf[];
 };
 
 static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -504,6 +506,22 @@ static void stream_free(struct write_stream *s)
 		line_stream_free(s->lines);
 		free(s);
 	}
+}
+
+/* Under streams_lock: keep s for the write that continues at end. */
+static void stream_keep(struct write_stream *s, struct ctl_write *w,
+			fuse_ino_t ino, off_t end)
+{
+	s->ino = ino;
+	s->pid = w->ctx.pid;
+	s->end = end;
+	s->next = streams;
+	streams = s;
+}
+
+static bool page_aligned(off_t off)
+{
+	return off % sysconf(_SC_PAGESIZE) == 0;
 }
 
 static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
@@ -535,12 +553,8 @@ static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 		return -ENOMEM;
 	}
 	err = line_stream_write(s->lines, buf, size, ctl_write_apply, w);
-	if (!err && end % sysconf(_SC_PAGESIZE) == 0) {
-		s->ino = ino;
-		s->pid = w->ctx.pid;
-		s->end = end;
-		s->next = streams;
-		streams = s;
+	if (!err && page_aligned(end)) {
+		stream_keep(s, w, ino, end);
 		s = NULL;
 	} else if (!err) {
 		err = line_stream_flush(s->lines, ctl_write_apply, w);
@@ -550,6 +564,63 @@ static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 	return err;
 }
 
+/* One command; the kernel's handlers get a C string: it ends at a NUL. */
+static int apply_value(struct ctl_write *w, const char *buf, size_t len)
+{
+	return ctl_write_apply(buf, strnlen(buf, len), w);
+}
+
+/* A control file's write(2) is one command.  FUSE cuts one that starts
+ * inside a page and crosses its end (a descriptor whose position is not
+ * on a page boundary) into two pieces at that boundary: a first piece of
+ * that shape that does not end its command (no newline) waits for the
+ * piece that continues it. */
+static int write_value(struct ctl_write *w, fuse_ino_t ino, const char *buf,
+		       size_t size, off_t off)
+{
+	struct write_stream *s;
+	off_t end = off + (off_t)size;
+	char *joined;
+	int err;
+
+	pthread_mutex_lock(&streams_lock);
+	s = stream_take(ino, w->ctx.pid);
+	pthread_mutex_unlock(&streams_lock);
+	if (s && s->end == off) {
+		size_t n = s->held + size;
+
+		joined = n <= CTL_WRITE_MAX ? malloc(n) : NULL;
+		err = n > CTL_WRITE_MAX ? -E2BIG : joined ? 0 : -ENOMEM;
+		if (joined) {
+			memcpy(joined, s->buf, s->held);
+			memcpy(joined + s->held, buf, size);
+			err = apply_value(w, joined, n);
+			free(joined);
+		}
+		stream_free(s);
+		return err;
+	}
+	if (s)		/* not continued after all: it was whole */
+		apply_value(w, s->buf, s->held);
+	stream_free(s);
+	/* FUSE hands a write(2) over its maximum (1 MiB) in pieces, each
+	 * of them over this bound: the first is refused, so nothing of
+	 * such a write is applied. */
+	if (size > CTL_WRITE_MAX)
+		return -E2BIG;
+	if (page_aligned(off) || !page_aligned(end) || buf[size - 1] == '\n')
+		return apply_value(w, buf, size);
+	s = calloc(1, sizeof(*s) + size);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s->buf, buf, size);
+	s->held = size;
+	pthread_mutex_lock(&streams_lock);
+	stream_keep(s, w, ino, end);
+	pthread_mutex_unlock(&streams_lock);
+	return 0;
+}
+
 static int ctl_write(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off)
 {
@@ -557,13 +628,7 @@ static int ctl_write(struct ctl_write *w, fuse_ino_t ino, const char *buf,
 		return -EINVAL;
 	if (w->f->lines)
 		return write_lines(w, ino, buf, size, off);
-	/* FUSE hands a write(2) over its maximum (1 MiB) in pieces, each
-	 * of them over this bound: the first is refused, so nothing of
-	 * such a write is applied. */
-	if (size > CTL_WRITE_MAX)
-		return -E2BIG;
-	/* The kernel's handlers get a C string: the value ends at a NUL. */
-	return ctl_write_apply(buf, strnlen(buf, size), w);
+	return write_value(w, ino, buf, size, off);
 }
 
 /* The request's file and writer (the opener's credentials for the rows
