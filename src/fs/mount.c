@@ -152,7 +152,9 @@ static void detach(const struct mount_ident *id)
 		return;
 	if (is_ours(fd, id)) {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		umount2(link, MNT_DETACH);
+		/* MNT_FORCE aborts the connection even while descriptors keep
+		 * the superblock (no fusectl needed): it is gone, as we are. */
+		umount2(link, MNT_DETACH | MNT_FORCE);
 	}
 	close(fd);
 }
