@@ -42,6 +42,11 @@ static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct record *table[HASH_SIZE];
 static struct record *armed;
 static atomic_uint_fast64_t arrivals;
+/* memcg_version() when the last pass began: the notifier passes only
+ * what came after it.  A pass that invalidates an inode while a reader's
+ * GETATTR is in flight makes the kernel drop that reply and read on with
+ * the old size, so a pass for nothing is not harmless. */
+static atomic_uint_fast64_t passed_version;
 
 static struct fuse_session *session;
 static pthread_t notifier;
@@ -334,6 +339,7 @@ void fcache_changed(void)
 
 	if (!session)
 		return;
+	atomic_store(&passed_version, memcg_version());
 	inos = take_armed(&n);
 	/* Attributes only (offset < 0): no page lock is taken, so this
 	 * cannot wait on a READ in flight; the reader's own revalidation
@@ -360,7 +366,9 @@ static void *notifier_main(void *arg)
 		if (atomic_load(&stopping))
 			break;
 		memcg_version_arm();
-		fcache_changed();
+		/* A request's own pass may have covered it already. */
+		if (memcg_version() != atomic_load(&passed_version))
+			fcache_changed();
 	}
 	return NULL;
 }
