@@ -7,6 +7,7 @@
 #include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
+#include "version.h"
 
 /* The local statistic, and the subtree totals of m and its ancestors:
  * a walk up as a charge's, so that memory.stat's total_ lines are read,
@@ -17,6 +18,7 @@ static void stat_add(struct memcg *m, int item, long nr)
 	for (; m; m = m->parent)
 		atomic_fetch_add_explicit(&m->stat_total[item], nr,
 					  memory_order_relaxed);
+	memcg_version_bump();
 }
 
 static bool on_lru(uint32_t word)

@@ -22,6 +22,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "version.h"
+
 static atomic_long underflows;
 static page_counter_warn_fn warn_hook;
 
@@ -84,6 +86,7 @@ void page_counter_charge(struct page_counter *c, long nr)
 
 		propagate_watermark(c, usage);
 	}
+	memcg_version_bump();
 }
 
 /* The limit, read after the charge's add: seq_cst, see the top. */
@@ -113,11 +116,13 @@ static bool try_charge(struct page_counter *c, struct page_counter *stop,
 		if (watermark)
 			propagate_watermark(it, usage);
 	}
+	memcg_version_bump();
 	return true;
 
 unwind:
 	for (struct page_counter *u = c; u != it; u = u->parent)
 		cancel(u, nr);
+	memcg_version_bump();	/* failcnt moved */
 	return false;
 }
 
@@ -139,6 +144,7 @@ void page_counter_uncharge_upto(struct page_counter *c,
 {
 	for (; c != stop; c = c->parent)
 		cancel(c, nr);
+	memcg_version_bump();
 }
 
 bool page_counter_try_charge_tentative(struct page_counter *c, long nr,
@@ -152,12 +158,14 @@ void page_counter_commit_watermark(struct page_counter *c,
 {
 	for (; c != stop; c = c->parent)
 		propagate_watermark(c, page_counter_read(c));
+	memcg_version_bump();
 }
 
 void page_counter_uncharge(struct page_counter *c, long nr)
 {
 	for (; c; c = c->parent)
 		cancel(c, nr);
+	memcg_version_bump();
 }
 
 int page_counter_set_limit(struct page_counter *c, long nr)

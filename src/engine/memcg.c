@@ -10,6 +10,7 @@
 #include "page.h"
 #include "lib/vec.h"
 #include "rcu.h"
+#include "version.h"
 
 static struct memcg_config config;
 static long max_pages;
@@ -458,6 +459,7 @@ void memcg_put(struct memcg *m)
 
 		pthread_mutex_lock(&dying_lock);
 		cds_list_del_init(&m->dying_node);
+		memcg_version_bump();	/* memcgfs.dying lost a line */
 		pthread_mutex_unlock(&dying_lock);
 		memcg_call_rcu(&m->rcu, memcg_free_rcu);
 		m = parent;

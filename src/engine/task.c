@@ -8,6 +8,7 @@
 #include "lib/pids.h"
 #include "memcg_impl.h"
 #include "rcu.h"
+#include "version.h"
 
 static struct cds_lfht *task_table;
 static struct task_pages_ops kind_ops[PAGE_NR_KINDS];
@@ -111,6 +112,7 @@ static void task_leave(struct task *t)
 	from->nr_tasks--;
 	memcg_check_release(from);
 	memcg_put(from);
+	memcg_version_bump();
 }
 
 static void task_join(struct task *t, struct memcg *to)
@@ -119,6 +121,7 @@ static void task_join(struct task *t, struct memcg *to)
 	rcu_assign_pointer(t->memcg, to);
 	cds_list_add_tail(&t->memcg_node, &to->tasks);
 	to->nr_tasks++;
+	memcg_version_bump();
 }
 
 /* Under the tree lock: a new record for tid in group m, in the table. */

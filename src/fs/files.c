@@ -214,7 +214,7 @@ static int read_tasks(struct memcg *m, const struct ctl_file *f,
 	return n < 0 ? (int)n : 0;
 }
 
-/* memcgfs(8) PERMISSIONS: the writer must be root or own the target (real or saved uid),
+/* memcgfs(8) PERMISSIONS: the opener must be root or own the target (real or saved uid),
  * as the kernel's cgroup v1 attach check. */
 static bool may_move(const struct ctl_ctx *ctx, const struct proc_task *t)
 {
@@ -348,11 +348,12 @@ const struct ctl_file ctl_files[] = {
 	SETTING("cgroup.clone_children", MEMCG_CLONE_CHILDREN, read_setting),
 	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL },
 	{ .name = "cgroup.procs", .mode = 0644, .where = CTL_ALL,
-	  .read = read_tasks, .write = write_tasks },
+	  .read = read_tasks, .write = write_tasks, .opener = true,
+	  .follows_host = true },
 	RO("cgroup.sane_behavior", read_zero, CTL_ROOT),
 	RO("memcgfs.dying", read_dying, CTL_ROOT),
 	{ .name = "memcgfs.workload", .mode = 0200, .where = CTL_ROOT,
-	  .write = write_workload, .lines = true },
+	  .write = write_workload, .lines = true, .opener = true },
 	COUNTER("memory.failcnt", 0644, MEMCG_RES_MEMORY, CTL_FAILCNT, write_reset),
 	{ .name = "memory.force_empty", .mode = 0200, .where = CTL_ALL,
 	  .write = write_force_empty },
@@ -378,9 +379,11 @@ const struct ctl_file ctl_files[] = {
 	SETTING("memory.use_hierarchy", MEMCG_USE_HIERARCHY, read_setting),
 	SETTING("notify_on_release", MEMCG_NOTIFY_ON_RELEASE, read_setting),
 	{ .name = "release_agent", .mode = 0644, .where = CTL_ROOT,
-	  .read = read_release_agent, .write = write_release_agent },
+	  .read = read_release_agent, .write = write_release_agent,
+	  .opener = true },
 	{ .name = "tasks", .mode = 0644, .where = CTL_ALL,
-	  .read = read_tasks, .write = write_tasks },
+	  .read = read_tasks, .write = write_tasks, .opener = true,
+	  .follows_host = true },
 };
 
 const size_t ctl_nr_files = sizeof(ctl_files) / sizeof(ctl_files[0]);

@@ -11,11 +11,12 @@
 #include "engine/memcg.h"
 #include "lib/strbuf.h"
 
-/* Who is writing (from the FUSE request). */
+/* Who is writing: uid and gid are the opener's for the rows marked
+ * opener, else the writer's; pid is the writing thread. */
 struct ctl_ctx {
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;	/* the writing thread */
+	pid_t pid;
 };
 
 struct ctl_file;
@@ -51,6 +52,11 @@ struct ctl_file {
 	enum memcg_res res;
 	enum ctl_counter_field field;
 	enum memcg_setting setting;
+	/* Writes are judged by the opener's credentials (the kernel's
+	 * of->file->f_cred): the inode a lookup gives names who looked. */
+	bool opener;
+	/* Lists host tasks, which follow forks and exits on the host. */
+	bool follows_host;
 };
 
 /* The most one write(2) to a control file may hold, as the kernel's

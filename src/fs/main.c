@@ -22,6 +22,7 @@
 #include "host/pagetrack.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
+#include "cache.h"
 #include "mount.h"
 #include "node.h"
 #include "ops.h"
@@ -259,8 +260,15 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
 		goto out_unmount;
 	}
+	ret = fcache_start(se);
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		engine_stop();
+		goto out_unmount;
+	}
 	ret = fuse_serve(se, &co);
-	ops_free_handles();
+	fcache_stop();
+	memcgfs_ops_exit();
 	engine_stop();
 	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 out_unmount:

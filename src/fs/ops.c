@@ -4,7 +4,11 @@
  * the directory, 1 + row for a control file) packed as
  * ((id << 6) | slot) + 1, so the root directory is inode 1 as FUSE wants.
  * Group ids are never reused, so a stale inode simply finds no group.
- * Every file op goes through the one table in files.c. */
+ * The files whose writes are judged by the opener's credentials (tasks,
+ * cgroup.procs, release_agent, memcgfs.workload) have one inode per user
+ * who looked them up: the opener index in the top bits says whose.
+ * Every file op goes through the one table in files.c; how reads are
+ * served and kept fresh is in READPATH. */
 #include "ops.h"
 
 #include <errno.h>
@@ -15,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "cache.h"
 #include "engine/memcg.h"
 #include "files.h"
 #include "host/pidwatch.h"
@@ -23,28 +29,72 @@
 #include "node.h"
 
 #define SLOT_BITS CTL_SLOT_BITS
+#define OPENER_SHIFT 44
+#define OPENER_MAX 4096
 #define NAME_MAX_BYTES 255
-#define TIMEOUT 1.0
+/* Directories and entries: every change to them goes through this mount,
+ * and the kernel drops what it changes itself. */
+#define TIMEOUT 3600.0
 /* readdir offsets: 1 ".", 2 "..", 3 + row for files, CHILD_OFF + id for
  * child groups, so an offset stays valid across concurrent mkdir/rmdir. */
 #define CHILD_OFF 64
 
-static fuse_ino_t ino_of(uint64_t id, int idx)
+/* Opener index i (1-based) stands for uid opener_uid[i - 1]. */
+static uid_t opener_uid[OPENER_MAX];
+static atomic_uint nr_openers;
+static pthread_mutex_t opener_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The opener index of uid, or 0 when the table is full. */
+static unsigned int opener_index(uid_t uid)
 {
-	return ((id << SLOT_BITS) | (uint64_t)(idx + 1)) + 1;
+	unsigned int n = atomic_load(&nr_openers), i;
+
+	for (i = 0; i < n; i++)
+		if (opener_uid[i] == uid)
+			return i + 1;
+	pthread_mutex_lock(&opener_lock);
+	n = atomic_load(&nr_openers);
+	for (i = 0; i < n && opener_uid[i] != uid; i++)
+		;
+	if (i == n && n < OPENER_MAX) {
+		opener_uid[n] = uid;
+		atomic_store(&nr_openers, n + 1);
+	}
+	pthread_mutex_unlock(&opener_lock);
+	return i < OPENER_MAX ? i + 1 : 0;
 }
 
-/* The group an inode belongs to (a reference, or NULL) and its row (-1 for
- * the directory). */
-static struct memcg *group_of(fuse_ino_t ino, int *idx)
+static fuse_ino_t ino_of(uint64_t id, int idx, unsigned int opener)
 {
-	uint64_t v = ino - 1;
-	int slot = (int)(v & ((1u << SLOT_BITS) - 1));
+	return (((uint64_t)opener << OPENER_SHIFT) | (id << SLOT_BITS) |
+		(uint64_t)(idx + 1)) + 1;
+}
+
+/* The inode that req's caller gets for row idx of group id. */
+static fuse_ino_t ino_for(fuse_req_t req, uint64_t id, int idx)
+{
+	if (idx < 0 || !ctl_files[idx].opener)
+		return ino_of(id, idx, 0);
+	return ino_of(id, idx, opener_index(fuse_req_ctx(req)->uid));
+}
+
+/* The group an inode belongs to (a reference, or NULL), its row (-1 for
+ * the directory) and, for the opener's files, the opener's uid. */
+static struct memcg *group_of_opener(fuse_ino_t ino, int *idx, uid_t *opener)
+{
+	uint64_t v = ino - 1, low = v & ((1ull << OPENER_SHIFT) - 1);
+	unsigned int oi = (unsigned int)(v >> OPENER_SHIFT);
+	int slot = (int)(low & ((1u << SLOT_BITS) - 1));
 	struct memcg *m;
 
-	if (slot > (int)ctl_nr_files)
+	if (slot > (int)ctl_nr_files || oi > atomic_load(&nr_openers))
 		return NULL;
-	m = memcg_tryget_by_id(v >> SLOT_BITS);
+	/* Each row has one kind of inode: with an opener or without. */
+	if ((slot > 0 && ctl_files[slot - 1].opener) != (oi != 0))
+		return NULL;
+	if (opener && oi)
+		*opener = opener_uid[oi - 1];
+	m = memcg_tryget_by_id(low >> SLOT_BITS);
 	if (!m)
 		return NULL;
 	*idx = slot - 1;
@@ -55,38 +105,59 @@ static struct memcg *group_of(fuse_ino_t ino, int *idx)
 	return m;
 }
 
-static void fill_stat(struct memcg *m, int idx, struct stat *st)
+static struct memcg *group_of(fuse_ino_t ino, int *idx)
 {
+	return group_of_opener(ino, idx, NULL);
+}
+
+/* The attributes of inode ino (row idx of m) and how long they hold. */
+static int fill_stat(struct memcg *m, fuse_ino_t ino, int idx, bool reading,
+		     struct stat *st, double *timeout)
+{
+	struct file_attr fa = { 0 };
 	struct node_attr a;
+	int err = 0;
 
 	group_node_get(memcg_priv(m), idx, &a);
 	memset(st, 0, sizeof(*st));
-	st->st_ino = ino_of(memcg_id(m), idx);
+	st->st_ino = ino;
 	st->st_uid = a.uid;
 	st->st_gid = a.gid;
 	st->st_atim = a.mtime;
 	st->st_mtim = a.mtime;
 	st->st_ctim = a.ctime;
 	st->st_blksize = (blksize_t)memcg_config()->page_size;
+	*timeout = TIMEOUT;
 	if (idx < 0) {
 		st->st_mode = S_IFDIR | a.mode;
 		st->st_nlink = 2 + (nlink_t)memcg_nr_children(m);
-	} else {
-		st->st_mode = S_IFREG | a.mode;
-		st->st_nlink = 1;
+		return 0;
 	}
+	st->st_mode = S_IFREG | a.mode;
+	st->st_nlink = 1;
+	/* The page cache serves reads up to st_size: the text's length. */
+	err = fcache_attr(ino, m, idx, reading, &fa);
+	st->st_size = (off_t)fa.size;
+	st->st_mtim = fa.mtime;
+	st->st_atim = fa.mtime;
+	*timeout = fa.timeout;
+	return err;
 }
 
 static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 {
 	struct fuse_entry_param e;
+	int err;
 
 	memset(&e, 0, sizeof(e));
-	fill_stat(m, idx, &e.attr);
-	e.ino = e.attr.st_ino;
-	e.attr_timeout = TIMEOUT;
-	e.entry_timeout = TIMEOUT;
-	fuse_reply_entry(req, &e);
+	e.ino = ino_for(req, memcg_id(m), idx);
+	err = fill_stat(m, e.ino, idx, false, &e.attr, &e.attr_timeout);
+	/* The opener's files are looked up at each open, by the opener. */
+	e.entry_timeout = idx >= 0 && ctl_files[idx].opener ? 0 : TIMEOUT;
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_entry(req, &e);
 }
 
 /* The directory group of inode dir, or NULL after replying an error. */
@@ -131,20 +202,33 @@ static void memcgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	memcg_put(m);
 }
 
+static void reply_attr(fuse_req_t req, struct memcg *m, fuse_ino_t ino,
+		       int idx, bool reading)
+{
+	struct stat st;
+	double timeout;
+	int err = fill_stat(m, ino, idx, reading, &st, &timeout);
+
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, timeout);
+}
+
 static void memcgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 			    struct fuse_file_info *fi)
 {
-	struct stat st;
 	int idx;
 	struct memcg *m = group_of(ino, &idx);
 
 	if (!m) {
-		fuse_reply_err(req, ENOENT);
+		/* A read (fi set) through a file of a removed group gets
+		 * the kernel's ENODEV; stat the usual ENOENT. */
+		fuse_reply_err(req, fi ? ENODEV : ENOENT);
 		return;
 	}
-	fill_stat(m, idx, &st);
+	reply_attr(req, m, ino, idx, fi != NULL);
 	memcg_put(m);
-	fuse_reply_attr(req, &st, TIMEOUT);
 }
 
 static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
@@ -154,7 +238,8 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct node_attr *a;
 	struct timespec now;
 	struct stat st;
-	int idx;
+	double timeout;
+	int idx, err;
 	struct memcg *m = group_of(ino, &idx);
 
 	if (!m) {
@@ -166,8 +251,6 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	/* Truncation of a control file is accepted and does nothing: one
-	 * write() is one command, there is no content to cut. */
 	n = memcg_priv(m);
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&n->lock);
@@ -184,9 +267,23 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		a->mtime = now;
 	a->ctime = now;
 	pthread_mutex_unlock(&n->lock);
-	fill_stat(m, idx, &st);
+	fcache_changed();	/* the other openers' inodes of this file */
+	err = fill_stat(m, ino, idx, false, &st, &timeout);
 	memcg_put(m);
-	fuse_reply_attr(req, &st, TIMEOUT);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	/* Truncation of a control file is accepted and does nothing: one
+	 * write() is one command, there is no content to cut.  The reply
+	 * says size 0 so that the kernel drops its cached text before the
+	 * write that follows lands in it, and stale attributes so that the
+	 * next reader asks again (and waits for that write). */
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		st.st_size = 0;
+		timeout = 0;
+	}
+	fuse_reply_attr(req, &st, timeout);
 }
 
 /* memcgfs(8) DIRECTORIES: no group may be called like a control file or hold a newline. */
@@ -248,6 +345,7 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	pidwatch_sync();	/* exited tasks must not hold the group */
 	err = memcg_remove(child);
 	memcg_put(child);
+	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
 }
 
@@ -281,154 +379,77 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (!err)
 		err = memcg_rename(child, newname);
 	memcg_put(child);
+	fcache_changed();	/* paths in memcgfs.dying */
 	fuse_reply_err(req, -err);
 }
 
-/* What an open control file reads: the value rendered at open.  A read
- * holds a reference while its reply is written: the reader may close the
- * file, and the release reach another worker, before that write returns. */
-struct ctl_handle {
-	atomic_int refs;
-	bool readable;
-	struct line_stream *lines;	/* writable memcgfs.workload */
-	struct ctl_handle *prev, *next;	/* every live handle */
-	size_t len;
-	char data[];
-};
+/* No open reaches the daemon: the first is declined with ENOSYS under
+ * FUSE_CAP_NO_OPEN_SUPPORT, and from then on the kernel opens, flushes and
+ * releases by itself and serves reads from its page cache (READPATH).  A
+ * kernel without it gets a plain open whose cache is dropped at each open. */
+static atomic_bool no_open;
 
-/* The handles not released yet: a release still queued in the kernel
- * when the mount goes never comes, and the daemon frees those at exit. */
-static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ctl_handle *handles;
-
-static void handle_free(struct ctl_handle *h)
+static void memcgfs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	line_stream_free(h->lines);
-	free(h);
-}
-
-static void handle_put(struct ctl_handle *h)
-{
-	if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
-		return;
-	pthread_mutex_lock(&handles_lock);
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	pthread_mutex_unlock(&handles_lock);
-	handle_free(h);
-}
-
-void ops_free_handles(void)
-{
-	pthread_mutex_lock(&handles_lock);
-	while (handles) {
-		struct ctl_handle *h = handles;
-
-		handles = h->next;
-		handle_free(h);
-	}
-	pthread_mutex_unlock(&handles_lock);
-}
-
-/* A handle holding sb's bytes (what a read sees, if readable). */
-static struct ctl_handle *handle_new(const struct strbuf *sb, bool readable)
-{
-	struct ctl_handle *h = malloc(sizeof(*h) + sb->len);
-
-	if (!h)
-		return NULL;
-	atomic_init(&h->refs, 1);
-	h->readable = readable;
-	h->lines = NULL;
-	h->len = sb->len;
-	if (sb->len)
-		memcpy(h->data, sb->buf, sb->len);
-	pthread_mutex_lock(&handles_lock);
-	h->prev = NULL;
-	h->next = handles;
-	if (handles)
-		handles->prev = h;
-	handles = h;
-	pthread_mutex_unlock(&handles_lock);
-	return h;
+	atomic_store(&no_open, (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0);
+	/* Revalidation on every read compares size and mtime. */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* O_TRUNC comes as a truncation (setattr) that we answer, never as
+	 * the kernel emptying its cache on its own. */
+	conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
+	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
 }
 
 static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_file_info *fi)
 {
-	const struct ctl_file *f;
-	struct ctl_handle *h = NULL;
-	struct strbuf sb;
-	int idx, err = 0;
+	int idx;
 	struct memcg *m = group_of(ino, &idx);
 
 	if (!m) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if (idx < 0) {
-		memcg_put(m);
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	f = &ctl_files[idx];
-	/* An exit that already happened is accounted before anything is
-	 * read or written through this open (memcgfs(8) THE WORKLOAD FILE: "at once"). */
-	pidwatch_sync();
-	strbuf_init(&sb);
-	if ((fi->flags & O_ACCMODE) != O_WRONLY && f->read) {
-		err = f->read(m, f, &sb);
-		if (!err && sb.oom)
-			err = -ENOMEM;
-		h = err ? NULL : handle_new(&sb, true);
-		if (!err && !h)
-			err = -ENOMEM;
-	}
-	if (!err && (fi->flags & O_ACCMODE) != O_RDONLY && f->lines) {
-		if (!h)
-			h = handle_new(&sb, false);
-		if (h)
-			h->lines = line_stream_new(CTL_WRITE_MAX);
-		if (!h || !h->lines)
-			err = -ENOMEM;
-	}
-	strbuf_release(&sb);
 	memcg_put(m);
-	if (err) {
-		handle_put(h);
-		fuse_reply_err(req, -err);
-		return;
+	if (idx < 0) {
+		fuse_reply_err(req, EISDIR);
+	} else if (atomic_load(&no_open)) {
+		fuse_reply_err(req, ENOSYS);
+	} else {
+		fi->keep_cache = 0;
+		fi->noflush = 1;
+		fuse_reply_open(req, fi);
 	}
-	fi->fh = (uintptr_t)h;
-	fi->direct_io = 1;
-	/* Only a line stream has something to do at close (memcgfs_flush). */
-	fi->noflush = !(h && h->lines);
-	if (fuse_reply_open(req, fi) != 0)
-		handle_put(h);
 }
 
+/* Fills the kernel's page cache: the text whose length the attributes
+ * gave, so that no reader sees one value cut to another's length. */
 static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 			 off_t off, struct fuse_file_info *fi)
 {
-	struct ctl_handle *h = (struct ctl_handle *)(uintptr_t)fi->fh;
+	struct ctl_text *t;
+	int idx;
+	struct memcg *m = group_of(ino, &idx);
 
-	if (!h || !h->readable) {
-		fuse_reply_err(req, EINVAL);	/* write-only file */
+	if (!m || idx < 0) {
+		if (m)
+			memcg_put(m);
+		fuse_reply_err(req, m ? EISDIR : ENODEV);
 		return;
 	}
-	if (off < 0 || (size_t)off >= h->len) {
+	t = fcache_text(ino, m, idx);
+	memcg_put(m);
+	if (!t || t->err) {
+		fuse_reply_err(req, t ? -t->err : ENOMEM);
+	} else if (off < 0 || (size_t)off >= t->len) {
 		fuse_reply_buf(req, NULL, 0);
-		return;
+	} else {
+		if (size > t->len - (size_t)off)
+			size = t->len - (size_t)off;
+		fuse_reply_buf(req, t->data + off, size);
 	}
-	if (size > h->len - (size_t)off)
-		size = h->len - (size_t)off;
-	atomic_fetch_add(&h->refs, 1);
-	fuse_reply_buf(req, h->data + off, size);
-	handle_put(h);
+	ctl_text_put(t);
 }
 
 /* One write request to a control file; see the bounds in files.h. */
@@ -445,37 +466,201 @@ static int ctl_write_apply(const char *buf, size_t len, void *arg)
 	return w->f->write(w->m, w->f, buf, len, &w->ctx);
 }
 
-static int ctl_write(struct ctl_write *w, struct ctl_handle *h,
-		     const char *buf, size_t size)
+/* Without opens there is no per-descriptor state and no close: the line
+ * stream of memcgfs.workload belongs to the file and the writing thread.
+ * FUSE cuts a write(2) into pieces that end at page boundaries, and cat
+ * writes 128 KiB at a time: a write that ends on a page boundary in the
+ * middle of a line keeps that line for the write that continues it (one
+ * that starts where it ended).  Any other write's last line is complete
+ * when that write ends (memcgfs(8): "a write may hold many lines"). */
+struct write_stream {
+	struct write_stream *next;
+	fuse_ino_t ino;
+	pid_t pid;
+	off_t end;
+	struct line_stream *lines;	/* memcgfs.workload */
+	size_t held;			/* a control file: the first piece */
+	char buf[];
+};
+
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct write_stream *streams;
+
+/* Under streams_lock: the stream of (ino, pid), unlinked, or NULL. */
+static struct write_stream *stream_take(fuse_ino_t ino, pid_t pid)
 {
-	if (!w->f->write)
-		return -EINVAL;
-	if (w->f->lines && h && h->lines)
-		return line_stream_write(h->lines, buf, size, ctl_write_apply, w);
+	for (struct write_stream **pp = &streams; *pp; pp = &(*pp)->next) {
+		struct write_stream *s = *pp;
+
+		if (s->ino == ino && s->pid == pid) {
+			*pp = s->next;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void stream_free(struct write_stream *s)
+{
+	if (s) {
+		line_stream_free(s->lines);
+		free(s);
+	}
+}
+
+/* Under streams_lock: keep s for the write that continues at end. */
+static void stream_keep(struct write_stream *s, struct ctl_write *w,
+			fuse_ino_t ino, off_t end)
+{
+	s->ino = ino;
+	s->pid = w->ctx.pid;
+	s->end = end;
+	s->next = streams;
+	streams = s;
+}
+
+static bool page_aligned(off_t off)
+{
+	return off % sysconf(_SC_PAGESIZE) == 0;
+}
+
+static int write_lines(struct ctl_write *w, fuse_ino_t ino, const char *buf,
+		       size_t size, off_t off)
+{
+	struct write_stream *s;
+	off_t end = off + (off_t)size;
+	/* An empty apply checks the writer: one refused (not root) fails at
+	 * its write, whatever the write holds. */
+	int err = ctl_write_apply("", 0, w);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&streams_lock);
+	s = stream_take(ino, w->ctx.pid);
+	if (s && s->end != off) {
+		/* Not continued after all: the kept line was complete. */
+		line_stream_flush(s->lines, ctl_write_apply, w);
+		stream_free(s);
+		s = NULL;
+	}
+	if (!s && (s = calloc(1, sizeof(*s))) &&
+	    !(s->lines = line_stream_new(CTL_WRITE_MAX))) {
+		free(s);
+		s = NULL;
+	}
+	if (!s) {
+		pthread_mutex_unlock(&streams_lock);
+		return -ENOMEM;
+	}
+	err = line_stream_write(s->lines, buf, size, ctl_write_apply, w);
+	if (!err && page_aligned(end)) {
+		stream_keep(s, w, ino, end);
+		s = NULL;
+	} else if (!err) {
+		err = line_stream_flush(s->lines, ctl_write_apply, w);
+	}
+	pthread_mutex_unlock(&streams_lock);
+	stream_free(s);
+	return err;
+}
+
+/* One command; the kernel's handlers get a C string: it ends at a NUL. */
+static int apply_value(struct ctl_write *w, const char *buf, size_t len)
+{
+	return ctl_write_apply(buf, strnlen(buf, len), w);
+}
+
+/* A control file's write(2) is one command.  FUSE cuts one that starts
+ * inside a page and crosses its end (a descriptor whose position is not
+ * on a page boundary) into two pieces at that boundary: a first piece of
+ * that shape that does not end its command (no newline) waits for the
+ * piece that continues it. */
+static int write_value(struct ctl_write *w, fuse_ino_t ino, const char *buf,
+		       size_t size, off_t off)
+{
+	struct write_stream *s;
+	off_t end = off + (off_t)size;
+	char *joined;
+	int err;
+
+	pthread_mutex_lock(&streams_lock);
+	s = stream_take(ino, w->ctx.pid);
+	pthread_mutex_unlock(&streams_lock);
+	if (s && s->end == off) {
+		size_t n = s->held + size;
+
+		joined = n <= CTL_WRITE_MAX ? malloc(n) : NULL;
+		err = n > CTL_WRITE_MAX ? -E2BIG : joined ? 0 : -ENOMEM;
+		if (joined) {
+			memcpy(joined, s->buf, s->held);
+			memcpy(joined + s->held, buf, size);
+			err = apply_value(w, joined, n);
+			free(joined);
+		}
+		stream_free(s);
+		return err;
+	}
+	if (s)		/* not continued after all: it was whole */
+		apply_value(w, s->buf, s->held);
+	stream_free(s);
 	/* FUSE hands a write(2) over its maximum (1 MiB) in pieces, each
 	 * of them over this bound: the first is refused, so nothing of
 	 * such a write is applied. */
 	if (size > CTL_WRITE_MAX)
 		return -E2BIG;
-	/* The kernel's handlers get a C string: the value ends at a NUL. */
-	return ctl_write_apply(buf, strnlen(buf, size), w);
+	if (page_aligned(off) || !page_aligned(end) || buf[size - 1] == '\n')
+		return apply_value(w, buf, size);
+	s = calloc(1, sizeof(*s) + size);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s->buf, buf, size);
+	s->held = size;
+	pthread_mutex_lock(&streams_lock);
+	stream_keep(s, w, ino, end);
+	pthread_mutex_unlock(&streams_lock);
+	return 0;
 }
 
-/* The request's file and writer, or false after replying an error. */
+static int ctl_write(struct ctl_write *w, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off)
+{
+	if (!w->f->write)
+		return -EINVAL;
+	if (w->f->lines)
+		return write_lines(w, ino, buf, size, off);
+	return write_value(w, ino, buf, size, off);
+}
+
+/* The request's file and writer (the opener's credentials for the rows
+ * that want them), or false after replying an error. */
 static bool ctl_write_begin(fuse_req_t req, fuse_ino_t ino,
 			    struct ctl_write *w)
 {
 	const struct fuse_ctx *fc = fuse_req_ctx(req);
 	int idx;
 
-	w->m = group_of(ino, &idx);
+	w->ctx = (struct ctl_ctx){ fc->uid, fc->gid, fc->pid };
+	w->m = group_of_opener(ino, &idx, &w->ctx.uid);
 	if (!w->m) {
 		fuse_reply_err(req, ENODEV);	/* the group was removed */
 		return false;
 	}
+	if (idx < 0) {
+		memcg_put(w->m);
+		fuse_reply_err(req, EISDIR);
+		return false;
+	}
 	w->f = &ctl_files[idx];
-	w->ctx = (struct ctl_ctx){ fc->uid, fc->gid, fc->pid };
 	return true;
+}
+
+/* Done before a write's reply: a read that starts after it returned sees
+ * what it did, and not the bytes it wrote. */
+static void ctl_write_end(struct ctl_write *w, fuse_ino_t ino)
+{
+	memcg_put(w->m);
+	fcache_written(ino);
+	fcache_changed();
 }
 
 static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
@@ -486,39 +671,26 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 
 	if (!ctl_write_begin(req, ino, &w))
 		return;
-	err = ctl_write(&w, (struct ctl_handle *)(uintptr_t)fi->fh, buf, size);
-	memcg_put(w.m);
+	err = ctl_write(&w, ino, buf, size, off);
+	ctl_write_end(&w, ino);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
 		fuse_reply_write(req, size);
 }
 
-/* close(2): a line stream applies the line it kept, and close returns
- * its errno. */
-static void memcgfs_flush(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
+static void memcgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	struct ctl_handle *h = (struct ctl_handle *)(uintptr_t)fi->fh;
-	struct ctl_write w;
-	int err;
-
-	if (!h || !h->lines) {
-		fuse_reply_err(req, 0);
-		return;
-	}
-	if (!ctl_write_begin(req, ino, &w))
-		return;
-	err = line_stream_flush(h->lines, ctl_write_apply, &w);
-	memcg_put(w.m);
-	fuse_reply_err(req, -err);
+	fcache_forget(ino);
+	fuse_reply_none(req);
 }
 
-static void memcgfs_release(fuse_req_t req, fuse_ino_t ino,
-			    struct fuse_file_info *fi)
+static void memcgfs_forget_multi(fuse_req_t req, size_t count,
+				 struct fuse_forget_data *forgets)
 {
-	handle_put((struct ctl_handle *)(uintptr_t)fi->fh);
-	fuse_reply_err(req, 0);
+	for (size_t i = 0; i < count; i++)
+		fcache_forget(forgets[i].ino);
+	fuse_reply_none(req);
 }
 
 struct readdir_ctx {
@@ -543,8 +715,8 @@ static bool dir_add(struct readdir_ctx *rc, const char *name, fuse_ino_t ino,
 
 static int dir_add_child(struct memcg *child, void *arg)
 {
-	return !dir_add(arg, memcg_name(child), ino_of(memcg_id(child), -1), S_IFDIR,
-			(off_t)(CHILD_OFF + memcg_id(child)));
+	return !dir_add(arg, memcg_name(child), ino_of(memcg_id(child), -1, 0),
+			S_IFDIR, (off_t)(CHILD_OFF + memcg_id(child)));
 }
 
 static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
@@ -567,12 +739,12 @@ static void memcgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	if (off < 1)
 		full = !dir_add(&rc, ".", ino, S_IFDIR, 1);
 	if (!full && off < 2)
-		full = !dir_add(&rc, "..", root ? ino : ino_of(memcg_id(memcg_parent(m)), -1),
+		full = !dir_add(&rc, "..", root ? ino : ino_of(memcg_id(memcg_parent(m)), -1, 0),
 				S_IFDIR, 2);
 	for (size_t i = 0; !full && i < ctl_nr_files; i++) {
 		if ((off_t)(3 + i) <= off || !ctl_present(&ctl_files[i], root))
 			continue;
-		full = !dir_add(&rc, ctl_files[i].name, ino_of(memcg_id(m), (int)i),
+		full = !dir_add(&rc, ctl_files[i].name, ino_for(req, memcg_id(m), (int)i),
 				S_IFREG, (off_t)(3 + i));
 	}
 	if (!full)
@@ -658,6 +830,18 @@ static void memcgfs_removexattr(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, ENOTSUP);
 }
 
+void memcgfs_ops_exit(void)
+{
+	pthread_mutex_lock(&streams_lock);
+	while (streams) {
+		struct write_stream *s = streams;
+
+		streams = s->next;
+		stream_free(s);
+	}
+	pthread_mutex_unlock(&streams_lock);
+}
+
 const struct fuse_lowlevel_ops memcgfs_ops = {
 	.lookup = memcgfs_lookup,
 	.getattr = memcgfs_getattr,
@@ -665,11 +849,12 @@ const struct fuse_lowlevel_ops memcgfs_ops = {
 	.mkdir = memcgfs_mkdir,
 	.rmdir = memcgfs_rmdir,
 	.rename = memcgfs_rename,
+	.init = memcgfs_init,
+	.forget = memcgfs_forget,
+	.forget_multi = memcgfs_forget_multi,
 	.open = memcgfs_open,
 	.read = memcgfs_read,
 	.write = memcgfs_write,
-	.flush = memcgfs_flush,
-	.release = memcgfs_release,
 	.readdir = memcgfs_readdir,
 	.statfs = memcgfs_statfs,
 	.create = memcgfs_create,

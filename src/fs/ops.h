@@ -7,8 +7,7 @@
 
 extern const struct fuse_lowlevel_ops memcgfs_ops;
 
-/* Free the handles of files whose release never came (the mount went
- * first); only once the request loop has ended. */
-void ops_free_handles(void);
+/* Free what requests left behind (line streams never closed). */
+void memcgfs_ops_exit(void);
 
 #endif

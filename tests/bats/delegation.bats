@@ -249,3 +249,57 @@ delegate() {
 	run as_nobody "$FSPROBE" statfs .
 	[ "$output" = OK ]
 }
+
+# ---- the opener's credentials (a descriptor handed to another process) ----
+
+# fdpass UID PATH DATA: PATH (relative to the mount) opened by UID, DATA
+# written by us through that descriptor.
+fdpass() {
+	(cd "$MNT" && "$FDPASS" "$@")
+}
+
+@test "a pid move through a tasks fd nobody opened is judged by nobody" {
+	mkdir "$MNT/g"
+	delegate g
+	spawn_nobody_sleeper
+	local f
+	for f in tasks cgroup.procs; do
+		# root's own pid, written by root through nobody's descriptor
+		run fdpass $NOBODY "g/$f" "$$"
+		[ "$output" = EACCES ] || { echo "$f: $output" >&2; false; }
+		! grep -qx "$$" "$MNT/g/tasks"
+	done
+	# nobody's own process moves through it, written by root
+	run fdpass $NOBODY g/tasks "$SLEEPER"
+	[ "$output" = OK ]
+	grep -qx "$SLEEPER" "$MNT/g/tasks"
+	# and root's own descriptor still moves root's pid
+	echo "$$" >"$MNT/g/tasks"
+	grep -qx "$$" "$MNT/g/tasks"
+	echo "$$" >"$MNT/tasks"
+}
+
+@test "kernel: a pid move through a tasks fd nobody opened is EACCES" {
+	local k=/sys/fs/cgroup/memory
+	[ -w "$k/tasks" ] || skip "no kernel v1 memory controller"
+	local g=$k/memcgfs-fdpass.$$
+	mkdir "$g"
+	chown $NOBODY "$g/tasks"
+	run "$FDPASS" $NOBODY "$g/tasks" "$$"
+	rmdir "$g"
+	[ "$output" = EACCES ]
+}
+
+@test "release_agent and memcgfs.workload opened by nobody stay refused when root writes" {
+	echo /bin/true >"$MNT/release_agent"
+	chmod 0666 "$MNT/release_agent" "$MNT/memcgfs.workload"
+	run fdpass $NOBODY release_agent /tmp/evil
+	[ "$output" = EPERM ]
+	[ "$(cat "$MNT/release_agent")" = /bin/true ]
+	run fdpass $NOBODY memcgfs.workload "anon $$ 4096"
+	[ "$output" = EPERM ]
+	[ "$(cat "$MNT/memory.usage_in_bytes")" = 0 ]
+	run fdpass 0 release_agent /bin/false
+	[ "$output" = OK ]
+	[ "$(cat "$MNT/release_agent")" = /bin/false ]
+}

@@ -213,8 +213,9 @@ run_probes() {
 			fi ;;
 		r)
 			res=$(joined read "$dir/$a") ;;
-		m)
-			res=$(joined mode "$dir/$a") ;;
+		m)	# st_size differs on purpose: memcgfs gives the text's
+			# length, the kernel 0 (files.bats checks memcgfs's).
+			res=$(joined mode "$dir/$a" | sed 's/|\([0-7]*\) [0-9]* /|\1 /') ;;
 		*)
 			if [ -n "$b" ]; then
 				case $b in
@@ -308,7 +309,7 @@ memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 	[ "$(common_files | wc -l)" -eq 26 ]
 }
 
-@test "diff: modes, sizes and owners of the common files and the group" {
+@test "diff: modes and owners of the common files and the group" {
 	{
 		echo "m|."
 		common_files | sed 's/^/m|/'

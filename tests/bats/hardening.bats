@@ -139,8 +139,11 @@ offset_write() {
 	mkdir "$MNT/g"
 	sleeper_in "$MNT/g"
 	local W=$MNT/memcgfs.workload f=$BATS_TEST_TMPDIR/wl first
-	# One open file, one line in two writes (printf writes each at once).
-	{ printf 'anon %s 1' "$SLEEPER"; printf 'M\nanon %s 4K\n' "$SLEEPER"; } >"$W"
+	# One open file, one line in two writes, the first ending on a page
+	# boundary as FUSE's pieces and cat's writes do (blank lines pad it).
+	local line="anon $SLEEPER 1" pad
+	pad=$(printf '\n%.0s' $(seq $((4096 - ${#line}))); echo x)
+	{ printf '%s' "${pad%x}$line"; printf 'M\nanon %s 4K\n' "$SLEEPER"; } >"$W"
 	usage_is "$MNT/g" $((1048576 + 4096))
 	# 200 KB of lines; cat writes 128 KiB at a time, and the first line
 	# is chosen so that the cut falls inside a line.
@@ -158,23 +161,23 @@ offset_write() {
 	usage_is "$MNT/g" $((1048576 + 4096 + (16001 + $(wc -l <"$f.2")) * 4096))
 }
 
-@test "memcgfs.workload: an unterminated last line is applied at close, its errno there" {
+@test "memcgfs.workload: an unterminated last line is applied with its write, its errno there" {
 	mkdir "$MNT/g"
 	sleeper_in "$MNT/g"
 	local W=$MNT/memcgfs.workload
 	printf 'anon %s 4K\nanon %s 8K' "$SLEEPER" "$SLEEPER" >"$W"
 	usage_is "$MNT/g" 12288
-	# A write without a newline (echo -n): applied at close.
+	# A write without a newline (echo -n): its last line is complete.
 	want EINVAL write "$W" "anon $SLEEPER 1Q"
 	want OK write "$W" "anon $SLEEPER 4K"
 	usage_is "$MNT/g" 16384
-	# The error of the kept line is close's; the line before stays.
+	# The error of the last line is the write's; the line before stays.
 	want EINVAL write "$W" "anon $SLEEPER 4K\nbogus"
 	usage_is "$MNT/g" 20480
 	# A failing line drops the rest of its write.
 	want EINVAL write "$W" "bogus\nanon $SLEEPER 4K\n"
 	usage_is "$MNT/g" 20480
-	# A kept line longer than a line may be is refused.
+	# A line longer than a line may be is refused.
 	want EINVAL write "$W" "anon $SLEEPER 4K\n$(printf 'x%.0s' $(seq 5000))"
 	usage_is "$MNT/g" 24576
 }

@@ -5,10 +5,14 @@
 # the build directory):
 #   MEMCGFS   the daemon binary
 #   FSPROBE   tests/tools/fsprobe (one syscall, prints OK or the errno name)
+#   FDPASS    tests/tools/fdpass (a descriptor opened by one user, written by another)
+#   READPROBE tests/tools/readprobe (a file read one way, to stdout)
 #   MEMCGFS_OPTS  extra -o options for every mount in a file (set before setup)
 
 : "${MEMCGFS:=$PWD/memcgfs}"
 : "${FSPROBE:=$PWD/tests/tools/fsprobe}"
+: "${FDPASS:=$PWD/tests/tools/fdpass}"
+: "${READPROBE:=$PWD/tests/tools/readprobe}"
 
 # mount_memcgfs [OPT,...]: start the daemon in the foreground in the
 # background and wait until the mount answers.  Sets MNT and DAEMON_PID.

@@ -401,7 +401,7 @@ kill_and_reap() {
 
 # ---- task exit and group removal --------------------------------------------
 
-@test "a task's exit uncharges its anon and swapped pages at once; its page cache stays" {
+@test "a task's exit uncharges its anon and swapped pages; its page cache stays" {
 	remount swap=1M
 	mkdir "$MNT/g"
 	sleeper_in "$MNT/g"
@@ -413,7 +413,9 @@ kill_and_reap() {
 	stat_is "$MNT/g" rss 32768 swap 32768 cache 16384
 	usage_is "$MNT/g" 49152 81920
 	kill_and_reap "$SLEEPER"
-	usage_is "$MNT/g" 16384 16384
+	# The exit reaches cached values with the daemon's notifier pass
+	# (src/fs/READPATH), a wake-up after the pid watcher saw it.
+	eventually 5 usage_is "$MNT/g" 16384 16384
 	stat_is "$MNT/g" rss 0 swap 0 cache 16384 inactive_file 16384
 	usage_is "$MNT" 16384 16384
 }
@@ -424,7 +426,7 @@ kill_and_reap() {
 	wl "map $SLEEPER f 32K"
 	stat_is "$MNT/g" mapped_file 32768
 	kill_and_reap "$SLEEPER"
-	stat_is "$MNT/g" mapped_file 0 cache 32768
+	eventually 5 stat_is "$MNT/g" mapped_file 0 cache 32768
 	usage_is "$MNT/g" 32768
 	# no longer mapped: drop_caches takes it now
 	wl drop_caches

@@ -1,39 +1,68 @@
-/* fsbench: the open+read+close rate of one file on two file systems.
+/* fsbench: open+read+close rates of control files on several file systems,
+ * interleaved in one run.
  *
- *   fsbench [-r ROUNDS] [-n OPS] [-t TARGET] [-s] PATH_A PATH_B [NAME_A NAME_B]
+ *   fsbench [-r ROUNDS] [-n OPS] [-s] NAME=DIR [NAME=DIR ...]
  *
- * Made for memcgfs against hellofs (the FUSE floor): both serve
- * memory.usage_in_bytes the same way, so the ratio A/B is the share of a
- * bare FUSE round trip that memcgfs keeps.  Each round times OPS operations
- * on each side (default 10 rounds of 20000), in slices taken A B, B A, A B
- * ... so that drift (CPU frequency, other load) falls on both sides alike.
- * A side's rate is its median round, and the ratio the median of the
- * per-round ratios, which one disturbed round cannot move.  After a line
- * per round the last line reads
+ * Each DIR holds memory.usage_in_bytes, memory.limit_in_bytes and
+ * memory.stat (a memcgfs group, hellofs's root, a kernel cgroupfs group).
+ * The first side is the one under test (memcgfs), hellofs and the kernel
+ * (named "hello" and "kernel") are its anchors.  Four cases:
  *
- *   fsbench: NAME_A N ops/s, NAME_B M ops/s, ratio R (target >= T: met)
+ *   unchanged  memory.usage_in_bytes of an idle group
+ *   changing   memory.limit_in_bytes, written (untimed) between every two
+ *              timed open+read+close
+ *   stat       memory.stat
+ *   2readers   two processes at once on the unchanged value, OPS each:
+ *              their summed rate
  *
- * with "missed" when R < T (default 0.90).  Exit status: 0, or 1 on an I/O
- * error or a bad value, or (with -s) when the target is missed; 2 on bad
- * usage. */
+ * Each round times OPS operations of every case on every side, in slices
+ * whose order turns from slice to slice, so that drift falls on all sides
+ * alike; a rate is the median over rounds and a ratio the median of the
+ * per-round ratios.  The last lines give each case's rates and the targets:
+ *
+ *   unchanged: first/kernel >= 1.0    changing: first/hello >= 1.3
+ *   2readers: first's 2readers / first's unchanged >= 1.6
+ *
+ * "met" or "missed" follows each; with -s a missed target (or a missing
+ * anchor) makes the exit status 1.  I/O errors exit 1, bad usage 2. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_ROUNDS 10
+#define DEFAULT_ROUNDS 5
 #define DEFAULT_OPS 20000
-#define DEFAULT_TARGET 0.9
-#define WARMUP_OPS 1000
-#define SLICE_OPS 1000
+#define WARMUP_OPS 500
+#define SLICE_OPS 500
+#define MAX_SIDES 4
+
+enum bench_case { UNCHANGED, CHANGING, STAT, TWO_READERS, NR_CASES };
+
+static const char *const case_name[NR_CASES] = {
+	"unchanged", "changing", "stat", "2readers",
+};
+
+/* The two readers of the 2readers case: processes that run `ops`
+ * operations on their side's value each time they are told to, started
+ * once so that no fork is timed. */
+struct reader {
+	pid_t pid;
+	int cmd, done;		/* our ends of its two pipes */
+};
 
 struct side {
-	const char *path, *name;
-	double *rates;		/* ops/s of each round */
+	const char *name, *dir;
+	char value[4096], limit[4096], stat[4096];
+	int limit_fd;		/* kept open for the changing writes */
+	struct reader readers[2];
+	long flips;
+	double spent[NR_CASES];
+	double *rates[NR_CASES];
 };
 
 static double now(void)
@@ -44,38 +73,135 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* One open+read+close, as `cat` of a control file does it minus the read
- * that sees EOF.  Any failure or a value without its newline ends the
- * benchmark: a rate of errors measures nothing. */
+static void die(const char *what, const char *path)
+{
+	fprintf(stderr, "fsbench: %s %s: %s\n", what, path, strerror(errno));
+	exit(1);
+}
+
+/* One open+read+close; a value without its newline ends the run. */
 static void one_op(const char *path)
 {
-	char buf[4096];
+	char buf[8192];
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
 
-	if (fd < 0) {
-		fprintf(stderr, "fsbench: open %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
+	if (fd < 0)
+		die("open", path);
 	n = read(fd, buf, sizeof(buf));
 	if (n <= 0 || buf[n - 1] != '\n') {
-		fprintf(stderr, "fsbench: read %s: %s\n", path,
-			n < 0 ? strerror(errno) : "no value");
-		exit(1);
+		errno = n < 0 ? errno : EIO;
+		die("read", path);
 	}
-	if (close(fd) < 0) {
-		fprintf(stderr, "fsbench: close %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
+	if (close(fd) < 0)
+		die("close", path);
 }
 
-static double time_ops(const char *path, long ops)
+/* Write the next of two limits through the kept descriptor. */
+static void flip_limit(struct side *s)
 {
-	double start = now();
+	static const char *const vals[2] = { "1073741824\n", "2147483648\n" };
+	const char *v = vals[s->flips++ % 2];
 
+	if (pwrite(s->limit_fd, v, strlen(v), 0) != (ssize_t)strlen(v))
+		die("write", s->limit);
+}
+
+static void run_ops(const char *path, long ops)
+{
 	for (long i = 0; i < ops; i++)
 		one_op(path);
+}
+
+static void reader_main(const char *path, int cmd, int done)
+{
+	long ops;
+
+	while (read(cmd, &ops, sizeof(ops)) == (ssize_t)sizeof(ops)) {
+		run_ops(path, ops);
+		if (write(done, "", 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static void reader_start(struct reader *r, const char *path)
+{
+	int cmd[2], done[2];
+
+	if (pipe(cmd) < 0 || pipe(done) < 0)
+		die("pipe", path);
+	r->pid = fork();
+	if (r->pid < 0)
+		die("fork", path);
+	if (r->pid == 0) {
+		close(cmd[1]);
+		close(done[0]);
+		reader_main(path, cmd[0], done[1]);
+	}
+	close(cmd[0]);
+	close(done[1]);
+	r->cmd = cmd[1];
+	r->done = done[0];
+}
+
+static void reader_stop(struct reader *r)
+{
+	int status;
+
+	close(r->cmd);
+	close(r->done);
+	waitpid(r->pid, &status, 0);
+}
+
+/* Both readers run ops at once; returns the wall time of both. */
+static double two_readers(struct reader *rd, const char *path, long ops)
+{
+	double start = now();
+	char c;
+
+	for (int k = 0; k < 2; k++)
+		if (write(rd[k].cmd, &ops, sizeof(ops)) != (ssize_t)sizeof(ops))
+			die("start reader on", path);
+	for (int k = 0; k < 2; k++)
+		if (read(rd[k].done, &c, 1) != 1)
+			die("reader failed on", path);
 	return now() - start;
+}
+
+/* Time n operations of case c on side s; returns ops done. */
+static long time_slice(struct side *s, enum bench_case c, long n)
+{
+	double t0, spent = 0;
+
+	switch (c) {
+	case UNCHANGED:
+		t0 = now();
+		run_ops(s->value, n);
+		spent = now() - t0;
+		break;
+	case STAT:
+		t0 = now();
+		run_ops(s->stat, n);
+		spent = now() - t0;
+		break;
+	case CHANGING:
+		for (long i = 0; i < n; i++) {
+			flip_limit(s);
+			t0 = now();
+			one_op(s->limit);
+			spent += now() - t0;
+		}
+		break;
+	case TWO_READERS:
+		spent = two_readers(s->readers, s->value, n);
+		n *= 2;
+		break;
+	default:
+		break;
+	}
+	s->spent[c] += spent;
+	return n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -85,11 +211,17 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of v[0..n); sorts v. */
-static double median(double *v, int n)
+static double median(const double *v, long n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double *w = malloc(sizeof(*w) * (size_t)n), m;
+
+	if (!w)
+		exit(1);
+	memcpy(w, v, sizeof(*w) * (size_t)n);
+	qsort(w, (size_t)n, sizeof(*w), cmp_double);
+	m = n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+	free(w);
+	return m;
 }
 
 static long parse_positive(const char *s, const char *what)
@@ -108,51 +240,87 @@ static long parse_positive(const char *s, const char *what)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-r ROUNDS] [-n OPS] [-t TARGET] [-s] "
-		"PATH_A PATH_B [NAME_A NAME_B]\n", prog);
+	fprintf(stderr, "usage: %s [-r ROUNDS] [-n OPS] [-s] NAME=DIR...\n", prog);
 	exit(2);
 }
 
-/* One round: ops operations on each side, in slices taken A B, B A, A B
- * ... so that drift within the round falls on both sides alike. */
-static void run_round(struct side *sides, long ops, long r)
+static void side_init(struct side *s, char *arg, long rounds)
 {
-	double spent[2] = { 0, 0 };
+	char *eq = strchr(arg, '=');
 
-	for (long done = 0, j = 0; done < ops; done += SLICE_OPS, j++) {
-		long n = ops - done < SLICE_OPS ? ops - done : SLICE_OPS;
-
-		for (int k = 0; k < 2; k++) {
-			int s = (int)(j % 2) ^ k;
-
-			spent[s] += time_ops(sides[s].path, n);
-		}
+	if (!eq || eq == arg || !eq[1])
+		usage("fsbench");
+	*eq = '\0';
+	s->name = arg;
+	s->dir = eq + 1;
+	snprintf(s->value, sizeof(s->value), "%s/memory.usage_in_bytes", s->dir);
+	snprintf(s->limit, sizeof(s->limit), "%s/memory.limit_in_bytes", s->dir);
+	snprintf(s->stat, sizeof(s->stat), "%s/memory.stat", s->dir);
+	s->limit_fd = open(s->limit, O_WRONLY);
+	if (s->limit_fd < 0)
+		die("open", s->limit);
+	for (int c = 0; c < NR_CASES; c++) {
+		s->rates[c] = calloc((size_t)rounds, sizeof(double));
+		if (!s->rates[c])
+			exit(1);
 	}
-	for (int s = 0; s < 2; s++)
-		sides[s].rates[r] = (double)ops / spent[s];
+	for (int k = 0; k < 2; k++)
+		reader_start(&s->readers[k], s->value);
+	/* The first opens pay for lookups and cold caches. */
+	for (int c = 0; c < NR_CASES; c++)
+		time_slice(s, (enum bench_case)c, WARMUP_OPS);
+}
+
+static struct side *find_side(struct side *sides, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(sides[i].name, name))
+			return &sides[i];
+	return NULL;
+}
+
+/* Print one target line; false if missed or its anchor is absent. */
+static bool target(const char *what, struct side *a, struct side *b,
+		   enum bench_case ca, enum bench_case cb, double want,
+		   long rounds)
+{
+	double *r, ratio;
+	bool met;
+
+	if (!a || !b) {
+		printf("fsbench: target %s: no anchor side\n", what);
+		return false;
+	}
+	r = calloc((size_t)rounds, sizeof(double));
+	if (!r)
+		exit(1);
+	for (long i = 0; i < rounds; i++)
+		r[i] = a->rates[ca][i] / b->rates[cb][i];
+	ratio = median(r, rounds);
+	free(r);
+	met = ratio >= want;
+	printf("fsbench: target %s: %s %s %.0f ops/s vs %s %s %.0f ops/s, "
+	       "ratio %.2f (target >= %.2f: %s)\n", what, a->name,
+	       case_name[ca], median(a->rates[ca], rounds), b->name,
+	       case_name[cb], median(b->rates[cb], rounds), ratio, want,
+	       met ? "met" : "missed");
+	return met;
 }
 
 int main(int argc, char *argv[])
 {
-	struct side sides[2] = { { .name = "A" }, { .name = "B" } };
+	struct side sides[MAX_SIDES];
 	long rounds = DEFAULT_ROUNDS, ops = DEFAULT_OPS;
-	double target = DEFAULT_TARGET, med[2], ratio, *ratios;
-	bool strict = false;
-	char *end;
-	int opt;
+	bool strict = false, ok = true;
+	int opt, n;
 
-	while ((opt = getopt(argc, argv, "r:n:t:s")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:s")) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = parse_positive(optarg, "round count");
 			break;
 		case 'n':
 			ops = parse_positive(optarg, "operation count");
-			break;
-		case 't':
-			target = strtod(optarg, &end);
-			if (end == optarg || *end || !(target > 0))
-				usage(argv[0]);
 			break;
 		case 's':
 			strict = true;
@@ -161,39 +329,59 @@ int main(int argc, char *argv[])
 			usage(argv[0]);
 		}
 	}
-	if (argc - optind != 2 && argc - optind != 4)
+	n = argc - optind;
+	if (n < 1 || n > MAX_SIDES)
 		usage(argv[0]);
-	ratios = calloc((size_t)rounds, sizeof(double));
-	for (int s = 0; s < 2; s++) {
-		sides[s].path = argv[optind + s];
-		if (argc - optind == 4)
-			sides[s].name = argv[optind + 2 + s];
-		sides[s].rates = calloc((size_t)rounds, sizeof(double));
-		if (!sides[s].rates || !ratios)
-			return 1;
-		/* The first opens pay for lookups and cold caches. */
-		time_ops(sides[s].path, WARMUP_OPS);
-	}
+	memset(sides, 0, sizeof(sides));
+	for (int i = 0; i < n; i++)
+		side_init(&sides[i], argv[optind + i], rounds);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (long r = 0; r < rounds; r++) {
-		run_round(sides, ops, r);
-		ratios[r] = sides[0].rates[r] / sides[1].rates[r];
-		printf("fsbench: round %ld/%ld: %s %.0f ops/s, %s %.0f ops/s, "
-		       "ratio %.2f\n", r + 1, rounds, sides[0].name,
-		       sides[0].rates[r], sides[1].name, sides[1].rates[r],
-		       ratios[r]);
+		for (int c = 0; c < NR_CASES; c++) {
+			long done[MAX_SIDES] = { 0 };
+
+			for (int i = 0; i < n; i++)
+				sides[i].spent[c] = 0;
+			for (long j = 0; j * SLICE_OPS < ops; j++)
+				for (int k = 0; k < n; k++) {
+					struct side *s = &sides[(k + j) % n];
+
+					done[s - sides] += time_slice(s,
+						(enum bench_case)c, SLICE_OPS);
+				}
+			printf("fsbench: round %ld/%ld %-9s", r + 1, rounds,
+			       case_name[c]);
+			for (int i = 0; i < n; i++) {
+				sides[i].rates[c][r] = (double)done[i] /
+						       sides[i].spent[c];
+				printf("  %s %.0f", sides[i].name,
+				       sides[i].rates[c][r]);
+			}
+			printf(" ops/s\n");
+		}
 	}
-	for (int s = 0; s < 2; s++) {
-		med[s] = median(sides[s].rates, (int)rounds);
-		free(sides[s].rates);
+	for (int c = 0; c < NR_CASES; c++) {
+		printf("fsbench: %-9s", case_name[c]);
+		for (int i = 0; i < n; i++)
+			printf("  %s %.0f", sides[i].name,
+			       median(sides[i].rates[c], rounds));
+		printf(" ops/s\n");
 	}
-	/* The median of the paired per-round ratios: each pair shares its
-	 * round's conditions, so this is steadier than med[0] / med[1]. */
-	ratio = median(ratios, (int)rounds);
-	free(ratios);
-	printf("fsbench: %s %.0f ops/s, %s %.0f ops/s, ratio %.2f "
-	       "(target >= %.2f: %s)\n", sides[0].name, med[0], sides[1].name,
-	       med[1], ratio, target, ratio >= target ? "met" : "missed");
-	return strict && ratio < target ? 1 : 0;
+	ok &= target("unchanged value vs the kernel", &sides[0],
+		      find_side(sides, n, "kernel"), UNCHANGED, UNCHANGED, 1.0,
+		      rounds);
+	ok &= target("changing value vs hellofs", &sides[0],
+		      find_side(sides, n, "hello"), CHANGING, CHANGING, 1.3,
+		      rounds);
+	ok &= target("two readers vs one", &sides[0], &sides[0], TWO_READERS,
+		      UNCHANGED, 1.6, rounds);
+	for (int i = 0; i < n; i++) {
+		close(sides[i].limit_fd);
+		for (int k = 0; k < 2; k++)
+			reader_stop(&sides[i].readers[k]);
+		for (int c = 0; c < NR_CASES; c++)
+			free(sides[i].rates[c]);
+	}
+	return strict && !ok ? 1 : 0;
 }

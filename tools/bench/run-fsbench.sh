@@ -1,20 +1,18 @@
 #!/bin/sh
-# Mount memcgfs and hellofs side by side in a temporary directory and run
-# fsbench on their memory.usage_in_bytes.  Both are unmounted, and both
-# daemons waited for, however the run ends.
+# Mount memcgfs and hellofs side by side in a temporary directory, make a
+# group on each of memcgfs and (where it is mounted) the kernel's v1 memory
+# controller, and run fsbench on the three.  Both mounts are unmounted, both
+# daemons waited for and the kernel group removed, however the run ends.
 #
 #   MEMCGFS, HELLOFS, FSBENCH   the programs (default: the build tree, from
 #                               its top directory)
 #   FSBENCH_ARGS                passed to fsbench, e.g. "-r 20 -n 50000 -s"
 #   FSBENCH_CPUS                CPUs (taskset list) for fsbench and both
-#                               daemons; default the first CPU we may use,
-#                               empty for no pinning
+#                               daemons; default none: the two-reader case
+#                               needs two CPUs
 #   FSBENCH_TIMEOUT             seconds before a hung fsbench is killed (600)
-#
-# On one CPU a round trip costs what the client, the kernel and the daemon
-# spend on it, so the ratio shows memcgfs's own work and barely moves from
-# run to run.  Unpinned, where a request wakes a daemon thread on another
-# CPU, scheduling adds +-10% of noise to each side.
+#   KERNEL_MEMCG                the kernel's v1 memory controller
+#                               (/sys/fs/cgroup/memory; skipped if absent)
 # shellcheck disable=SC2317 # functions run from the EXIT trap
 set -u
 
@@ -22,11 +20,10 @@ memcgfs=${MEMCGFS:-./memcgfs}
 hellofs=${HELLOFS:-./tools/bench/hellofs}
 fsbench=${FSBENCH:-./tools/bench/fsbench}
 file=memory.usage_in_bytes
+kernel=${KERNEL_MEMCG:-/sys/fs/cgroup/memory}
+kgroup=''
 
-if [ -z "${FSBENCH_CPUS+set}" ]; then
-	FSBENCH_CPUS=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*\([0-9]*\).*/\1/p' \
-		/proc/self/status)
-fi
+FSBENCH_CPUS=${FSBENCH_CPUS:-}
 pin=
 if [ -n "$FSBENCH_CPUS" ] && command -v taskset >/dev/null 2>&1; then
 	pin="taskset -c $FSBENCH_CPUS"
@@ -51,6 +48,7 @@ reap() {
 	wait "$1"
 	status=$?
 	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
 	if [ "$status" -ne 0 ]; then
 		echo "run-fsbench: daemon $1 ended with status $status" >&2
 		failed=1
@@ -66,6 +64,7 @@ cleanup() {
 	fi
 	unmount "$dir/memcgfs"
 	unmount "$dir/hello"
+	[ -z "$kgroup" ] || rmdir "$kgroup" 2>/dev/null || :
 	for pid in $pids; do
 		reap "$pid"
 	done
@@ -105,11 +104,20 @@ start() {
 
 start memcgfs "$memcgfs"
 start hello "$hellofs"
+mkdir "$dir/memcgfs/g" || exit 1
+sides="memcgfs=$dir/memcgfs/g hello=$dir/hello"
+if [ -w "$kernel/memory.limit_in_bytes" ]; then
+	kgroup=$kernel/fsbench.$$
+	mkdir "$kgroup" || exit 1
+	sides="$sides kernel=$kgroup"
+else
+	echo "fsbench: no kernel memory controller at $kernel: no kernel anchor"
+fi
 # In the background, so that a signal reaches our trap at once rather than
 # after fsbench ends.
-# shellcheck disable=SC2086 # $pin and FSBENCH_ARGS are lists of words
+# shellcheck disable=SC2086 # $pin, FSBENCH_ARGS and $sides are word lists
 timeout -s KILL "${FSBENCH_TIMEOUT:-600}" $pin "$fsbench" ${FSBENCH_ARGS-} \
-	"$dir/memcgfs/$file" "$dir/hello/$file" memcgfs hello &
+	$sides &
 bench=$!
 wait "$bench"
 status=$?
