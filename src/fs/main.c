@@ -260,6 +260,7 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	ret = fuse_serve(se, &co);
+	ops_free_handles();
 	engine_stop();
 	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 out_unmount:

@@ -151,14 +151,17 @@ static void detach(const struct mount_ident *id)
 	if (fd < 0)
 		return;
 	if (is_ours(fd, id)) {
+		/* MNT_FORCE aborts the FUSE connection (fuse_umount_begin)
+		 * even while files of the mount are open. */
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		umount2(link, MNT_DETACH);
+		umount2(link, MNT_FORCE | MNT_DETACH);
 	}
 	close(fd);
 }
 
 /* /sys/fs/fuse/connections/N/abort, N the device of an anonymous
- * superblock: nothing more reaches the daemon, and its fd polls POLLERR. */
+ * superblock: nothing more reaches the daemon, and its fd polls POLLERR.
+ * For a daemon not allowed MNT_FORCE, where fusectl is mounted. */
 static void abort_connection(const struct mount_ident *id)
 {
 	char path[96];

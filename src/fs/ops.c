@@ -8,6 +8,7 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>		/* RENAME_EXCHANGE */
@@ -290,16 +291,47 @@ struct ctl_handle {
 	atomic_int refs;
 	bool readable;
 	struct line_stream *lines;	/* writable memcgfs.workload */
+	struct ctl_handle *prev, *next;	/* every live handle */
 	size_t len;
 	char data[];
 };
 
+/* The handles not released yet: a release still queued in the kernel
+ * when the mount goes never comes, and the daemon frees those at exit. */
+static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ctl_handle *handles;
+
+static void handle_free(struct ctl_handle *h)
+{
+	line_stream_free(h->lines);
+	free(h);
+}
+
 static void handle_put(struct ctl_handle *h)
 {
-	if (h && atomic_fetch_sub(&h->refs, 1) == 1) {
-		line_stream_free(h->lines);
-		free(h);
+	if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
+		return;
+	pthread_mutex_lock(&handles_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&handles_lock);
+	handle_free(h);
+}
+
+void ops_free_handles(void)
+{
+	pthread_mutex_lock(&handles_lock);
+	while (handles) {
+		struct ctl_handle *h = handles;
+
+		handles = h->next;
+		handle_free(h);
 	}
+	pthread_mutex_unlock(&handles_lock);
 }
 
 /* A handle holding sb's bytes (what a read sees, if readable). */
@@ -315,6 +347,13 @@ static struct ctl_handle *handle_new(const struct strbuf *sb, bool readable)
 	h->len = sb->len;
 	if (sb->len)
 		memcpy(h->data, sb->buf, sb->len);
+	pthread_mutex_lock(&handles_lock);
+	h->prev = NULL;
+	h->next = handles;
+	if (handles)
+		handles->prev = h;
+	handles = h;
+	pthread_mutex_unlock(&handles_lock);
 	return h;
 }
 

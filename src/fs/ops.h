@@ -7,4 +7,8 @@
 
 extern const struct fuse_lowlevel_ops memcgfs_ops;
 
+/* Free the handles of files whose release never came (the mount went
+ * first); only once the request loop has ended. */
+void ops_free_handles(void);
+
 #endif

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "engine/memcg.h"
@@ -27,6 +28,28 @@
 #include "oomstop.h"
 #include "pidwatch.h"
 #include "ticker.h"
+
+/* PAGEMAP_SCAN (Linux 6.7, include/uapi/linux/fs.h), which older headers
+ * lack: the present ranges of a mapping, found by walking page tables
+ * rather than one pagemap entry per page of address space (a sanitizer's
+ * terabytes of reserved shadow, say). */
+#ifndef PAGEMAP_SCAN
+struct page_region {
+	uint64_t start, end, categories;
+};
+
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask;
+	uint64_t return_mask;
+};
+
+#define PAGE_IS_PRESENT	(1 << 3)
+#define PAGEMAP_SCAN	_IOWR('f', 16, struct pm_scan_arg)
+#endif
+/* Mappings at least this many pages long are read through PAGEMAP_SCAN. */
+#define SCAN_MIN_PAGES 1024
+#define SCAN_REGIONS 256
 
 /* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT	(1ULL << 63)
@@ -194,6 +217,39 @@ static int read_range(struct scan *sc, int pm_fd, uint64_t start, uint64_t end)
 				sc->v[sc->nr++] = (struct real_seen){ pfn, 0 };
 		}
 		start += n;
+	}
+	return 0;
+}
+
+/* The present pages of [start, end) (addresses) of a large mapping: the
+ * ranges PAGEMAP_SCAN finds, each read as read_range does; the whole
+ * mapping where the ioctl is missing. */
+static int read_mapping(struct scan *sc, int pm_fd, uint64_t start,
+			uint64_t end, uint64_t page)
+{
+	struct page_region regions[SCAN_REGIONS];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg), .start = start, .end = end,
+		.vec = (uintptr_t)regions, .vec_len = SCAN_REGIONS,
+		.category_mask = PAGE_IS_PRESENT, .return_mask = PAGE_IS_PRESENT,
+	};
+
+	if ((end - start) / page < SCAN_MIN_PAGES)
+		return read_range(sc, pm_fd, start / page, end / page);
+	while (arg.start < end) {
+		long n = ioctl(pm_fd, PAGEMAP_SCAN, &arg);
+		int err = 0;
+
+		if (n < 0)	/* no PAGEMAP_SCAN: every entry, then */
+			return read_range(sc, pm_fd, arg.start / page, end / page);
+		for (long i = 0; i < n && !err; i++)
+			err = read_range(sc, pm_fd, regions[i].start / page,
+					 regions[i].end / page);
+		if (err)
+			return err;
+		if (arg.walk_end <= arg.start)
+			break;
+		arg.start = arg.walk_end;
 	}
 	return 0;
 }
@@ -372,8 +428,7 @@ static int scan_process(struct scan *sc, struct task *t, bool known)
 		unsigned long long start, end;
 
 		if (sscanf(line, "%llx-%llx", &start, &end) == 2)
-			err = read_range(sc, pm_fd, start / (unsigned long long)page,
-					 end / (unsigned long long)page);
+			err = read_mapping(sc, pm_fd, start, end, (uint64_t)page);
 		line = nl ? nl + 1 : line + strlen(line);
 	}
 	close(pm_fd);
