@@ -370,9 +370,14 @@ static void free_all_ptrs(void)
 	nr_free_ids = cap_free_ids = 0;
 }
 
+/* Sized for 32768 entries from the start: the table grows as its split
+ * counters commit, on a worker thread, which under load was seen to lag
+ * far behind 100,000 insertions (a lookup then walked thousands of
+ * nodes).  Growing by chain length instead (no CDS_LFHT_ACCOUNTING) grew
+ * it without bound.  Half a MiB per table. */
 static struct cds_lfht *table_new(void)
 {
-	return cds_lfht_new_flavor(64, 64, 0,
+	return cds_lfht_new_flavor(1UL << 15, 64, 0,
 				   CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				   &urcu_memb_flavor, NULL);
 }
