@@ -68,19 +68,14 @@ static void file_free(struct pc_file *f)
 	free(f);
 }
 
+static void file_free_node(struct cds_lfht_node *node)
+{
+	file_free(caa_container_of(node, struct pc_file, node));
+}
+
 void pagecache_exit(void)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
-
-	memcg_rcu_read_lock();
-	memcg_lfht_for_each(files, &iter, node) {
-		cds_lfht_del(files, node);
-		file_free(caa_container_of(node, struct pc_file, node));
-	}
-	memcg_rcu_read_unlock();
-	cds_lfht_destroy(files, NULL);
-	files = NULL;
+	memcg_lfht_destroy_all(&files, file_free_node);
 }
 
 /* Files live as long as the engine, so the pointer stays valid, except

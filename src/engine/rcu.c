@@ -54,3 +54,21 @@ void memcg_rcu_barrier(void)
 	urcu_memb_barrier();
 	memcg_tsan_acquire(&reclaimed);
 }
+
+void memcg_lfht_destroy_all(struct cds_lfht **ht,
+			    void (*free_node)(struct cds_lfht_node *node))
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	if (!*ht)
+		return;
+	memcg_rcu_read_lock();
+	memcg_lfht_for_each(*ht, &iter, node) {
+		cds_lfht_del(*ht, node);
+		free_node(node);
+	}
+	memcg_rcu_read_unlock();
+	cds_lfht_destroy(*ht, NULL);
+	*ht = NULL;
+}

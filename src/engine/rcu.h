@@ -110,4 +110,9 @@ static inline struct cds_lfht_node *memcg_lfht_node(struct cds_lfht_iter *iter)
 	for (cds_lfht_first(ht, iter), node = memcg_lfht_node(iter);	\
 	     node; cds_lfht_next(ht, iter), node = memcg_lfht_node(iter))
 
+/* Remove every node of *ht, hand each to free_node, destroy the table and
+ * clear *ht.  For a quiescent engine only (exit): no reader is left. */
+void memcg_lfht_destroy_all(struct cds_lfht **ht,
+			    void (*free_node)(struct cds_lfht_node *node));
+
 #endif

@@ -93,21 +93,16 @@ int realpage_init(void)
 	return pages ? 0 : -ENOMEM;
 }
 
+static void real_page_free_node(struct cds_lfht_node *node)
+{
+	free(caa_container_of(node, struct real_page, node));
+}
+
 void realpage_exit(void)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
-
 	if (!pages)
 		return;
-	memcg_rcu_read_lock();
-	memcg_lfht_for_each(pages, &iter, node) {
-		cds_lfht_del(pages, node);
-		free(caa_container_of(node, struct real_page, node));
-	}
-	memcg_rcu_read_unlock();
-	cds_lfht_destroy(pages, NULL);
-	pages = NULL;
+	memcg_lfht_destroy_all(&pages, real_page_free_node);
 	CDS_INIT_LIST_HEAD(&unmapped_pages);
 	for (uint32_t i = 0; i < nr_blocks; i++)
 		free(blocks[i]);

@@ -45,6 +45,14 @@ struct task {
 	atomic_long nr_real_anon;	/* charged anon among them */
 };
 
+/* A live process leader that no OOM kill chose: what a sampler of real
+ * processes scans (the threads of a process share its memory). */
+static inline bool task_is_live_leader(struct task *t)
+{
+	return t->tid == t->tgid && !atomic_load(&t->exited) &&
+	       !atomic_load(&t->oom_victim);
+}
+
 /* What a page kind does with a task's pages: exit frees or drops them as
  * the task goes; oom_pages counts what killing the task would free (its
  * OOM score) and oom_free frees that at once, for the victim; release

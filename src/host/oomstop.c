@@ -74,8 +74,10 @@ static void stop_one(struct task *t, struct memcg *g)
 	       (int)t->tgid);
 }
 
-void oomstop_refused(struct task *t, struct task *const *members, long nr)
+void oomstop_refused(struct task *t, const void *records, long nr,
+		     size_t stride)
 {
+	const char *rec = records;
 	struct memcg *g;
 
 	if (atomic_load(&t->oom_victim))
@@ -83,9 +85,12 @@ void oomstop_refused(struct task *t, struct task *const *members, long nr)
 	g = oom_group_of(t);
 	if (!g)
 		return;
-	for (long i = 0; i < nr; i++)
-		if (!oomstop_is_stopped(members[i]) && member_of(members[i], g))
-			stop_one(members[i], g);
+	for (long i = 0; i < nr; i++, rec += stride) {
+		struct task *m = *(struct task *const *)rec;
+
+		if (!oomstop_is_stopped(m) && member_of(m, g))
+			stop_one(m, g);
+	}
 	memcg_put(g);
 }
 

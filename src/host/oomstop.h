@@ -7,12 +7,16 @@
 #define MEMCGFS_OOMSTOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct task;
 
 /* A charge for t was refused: if t's group (or an ancestor) is under OOM,
- * stop each of members[0..nr) that is in that group's subtree. */
-void oomstop_refused(struct task *t, struct task *const *members, long nr);
+ * stop each member that is in that group's subtree.  The members are nr
+ * records of stride bytes, each starting with its struct task pointer (a
+ * sampler's own table, as it is). */
+void oomstop_refused(struct task *t, const void *records, long nr,
+		     size_t stride);
 
 /* Resume what no longer needs to wait. */
 void oomstop_resume(void);

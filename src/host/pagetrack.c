@@ -81,7 +81,7 @@ struct counters {
 };
 
 struct sample {
-	struct task *t;		/* a process leader, referenced */
+	struct task *t;		/* a process leader, referenced; first (oomstop) */
 	int stat_fd, statm_fd, status_fd;	/* its /proc/PID/stat, statm, status */
 	struct counters seen;	/* at its last scan */
 	bool scanned;
@@ -462,12 +462,6 @@ static int track(struct scan *sc, struct task *t, bool known)
 	return err ? err : realpage_update(t, sc->v, sc->nr);
 }
 
-static bool sampled(struct task *t)
-{
-	return t->tid == t->tgid && !atomic_load(&t->exited) &&
-	       !atomic_load(&t->oom_victim);
-}
-
 static void drop_sample(struct sample *s)
 {
 	realpage_forget(s->t);
@@ -514,7 +508,7 @@ static void refresh_samples(void)
 			bsearch(now[x], samples, (size_t)nr_samples,
 				sizeof(*samples), sample_by_task) : NULL;
 
-		if (!next || !sampled(now[x])) {
+		if (!next || !task_is_live_leader(now[x])) {
 			task_put(now[x]);
 		} else if (old) {
 			next[k++] = *old;
@@ -542,14 +536,7 @@ static void refresh_samples(void)
  * sampled processes wait. */
 static void refuse(struct task *t)
 {
-	struct task **members = malloc((size_t)nr_samples * sizeof(*members));
-
-	if (!members)
-		return;
-	for (long i = 0; i < nr_samples; i++)
-		members[i] = samples[i].t;
-	oomstop_refused(t, members, nr_samples);
-	free(members);
+	oomstop_refused(t, samples, nr_samples, sizeof(*samples));
 }
 
 /* Scan sample s if its counters moved (or always, if force). */

@@ -22,7 +22,7 @@
 #include "ticker.h"
 
 struct sample {
-	struct task *t;		/* a process leader, referenced */
+	struct task *t;		/* a process leader, referenced; first (oomstop) */
 	int fd;			/* its /proc/PID/statm */
 };
 
@@ -67,12 +67,6 @@ static int read_statm(int fd, long *anon, long *file)
 	return 0;
 }
 
-static bool sampled(struct task *t)
-{
-	return t->tid == t->tgid && !atomic_load(&t->exited) &&
-	       !atomic_load(&t->oom_victim);
-}
-
 static void drop_sample(struct sample *s)
 {
 	rss_forget(s->t);
@@ -92,7 +86,7 @@ static void refresh_samples(void)
 	if (n < 0)
 		return;
 	for (long x = 0; x < n; x++) {
-		if (sampled(now[x]))
+		if (task_is_live_leader(now[x]))
 			now[k++] = now[x];
 		else
 			task_put(now[x]);
@@ -132,14 +126,7 @@ static void refresh_samples(void)
  * sampled processes wait. */
 static void refuse(struct task *t)
 {
-	struct task **members = malloc((size_t)nr_samples * sizeof(*members));
-
-	if (!members)
-		return;
-	for (long i = 0; i < nr_samples; i++)
-		members[i] = samples[i].t;
-	oomstop_refused(t, members, nr_samples);
-	free(members);
+	oomstop_refused(t, samples, nr_samples, sizeof(*samples));
 }
 
 static void sample_all(void *arg)
