@@ -35,6 +35,12 @@ case "${1:-}" in
 	;;
 esac
 
+# Say what failed, from the test logs under $1.
+say_failures() {
+	grep -h -E "^(not ok|# )" $(find "$1" -name '*.log' ! -name test-suite.log) \
+		2>/dev/null | grep -v "^# ok" | grep -B1 -A6 "^not ok" | head -200 || true
+}
+
 "$top/contrib/deps.sh"
 [ -x "$top/configure" ] || "$top/autogen.sh" >/dev/null 2>&1
 rm -rf "$build"
@@ -62,6 +68,8 @@ if [ "$target" = distcheck ]; then
 	skip=$(sum SKIP)
 	if [ "$rc" -ne 0 ] || [ "$pass" -eq 0 ]; then
 		tail -n 40 distcheck.log
+		# A failed distcheck leaves its tree behind.
+		say_failures .
 		[ "$fail" -eq 0 ] && fail=1
 	fi
 	echo "$pass passed, $fail failed, $skip skipped"
@@ -78,9 +86,7 @@ pass=$(count PASS)
 fail=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
 skip=$(count SKIP)
 if [ "$fail" -ne 0 ] || [ "$pass" -eq 0 ]; then
-	# Say what failed, from the logs.
-	grep -h -E "^(not ok|# )" $(find . -name '*.log' ! -name test-suite.log) \
-		2>/dev/null | grep -v "^# ok" | grep -B1 -A6 "^not ok" | head -200 || true
+	say_failures .
 	[ "$pass" -eq 0 ] && fail=$((fail + 1))
 fi
 echo "$pass passed, $fail failed, $skip skipped"

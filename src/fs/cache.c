@@ -14,6 +14,7 @@
 #include "engine/version.h"
 #include "files.h"
 #include "host/pidwatch.h"
+#include "ops.h"
 
 /* Attributes of files whose changes are all passed to the kernel live this
  * long; tasks and cgroup.procs, which follow forks and exits on the host,
@@ -23,6 +24,11 @@
 /* How long a read goes on with the task list of its open: the kernel's
  * CGROUP_PIDLIST_DESTROY_DELAY. */
 #define LIST_LINGER 1.0
+/* A pass compares the newest COMPARE_MAX renderings of the last
+ * COMPARE_AGE seconds with the engine before it invalidates them (see
+ * still_current()); the rest it invalidates at once. */
+#define COMPARE_MAX 64
+#define COMPARE_AGE 1.0
 
 struct record {
 	fuse_ino_t ino;
@@ -128,13 +134,13 @@ static void record_put(struct record *r)
 static void record_arm(struct record *r)
 {
 	pthread_mutex_lock(&table_lock);
-	if (!r->aprev) {
-		r->anext = armed;
-		if (armed)
-			armed->aprev = &r->anext;
-		armed = r;
-		r->aprev = &armed;
-	}
+	/* To the head, even if armed already: the list is newest first. */
+	unlink_armed(r);
+	r->anext = armed;
+	if (armed)
+		armed->aprev = &r->anext;
+	armed = r;
+	r->aprev = &armed;
 	pthread_mutex_unlock(&table_lock);
 }
 
@@ -305,48 +311,120 @@ void fcache_forget(fuse_ino_t ino)
 		record_free(r);
 }
 
-/* Take every armed inode off the list; *n of them, in a malloc'd array. */
-static fuse_ino_t *take_armed(size_t *n)
+/* Whether r's text is what a rendering now gives.  Only for a rendering
+ * of the last COMPARE_AGE seconds, whose GETATTR the kernel may not have
+ * taken in yet: an invalidation of such an inode makes the kernel drop
+ * the reply and read on in its old pages, so one for nothing would serve
+ * a text from before a change that completed before the read began. */
+static bool still_current(struct record *r)
 {
-	fuse_ino_t *inos = NULL;
-	size_t cap = 0;
+	struct memcg *m;
+	struct ctl_text *t;
+	bool same = false;
+	int idx;
 
-	*n = 0;
-	pthread_mutex_lock(&table_lock);
-	while (armed) {
-		struct record *r = armed;
-
-		if (*n == cap) {
-			fuse_ino_t *bigger;
-
-			cap = cap ? 2 * cap : 16;
-			bigger = realloc(inos, cap * sizeof(*inos));
-			if (!bigger)
-				break;	/* the rest stay armed for the next pass */
-			inos = bigger;
+	pthread_mutex_lock(&r->lock);
+	if (r->text && !r->written && monotonic() - r->rendered_at < COMPARE_AGE &&
+	    (m = inode_group(r->ino, &idx))) {
+		/* Task lists follow the host: not worth a /proc scan here. */
+		if (idx >= 0 && !ctl_files[idx].follows_host &&
+		    (t = render(m, idx))) {
+			same = same_text(r->text, t);
+			ctl_text_put(t);
 		}
-		inos[(*n)++] = r->ino;
-		unlink_armed(r);
+		memcg_put(m);
 	}
-	pthread_mutex_unlock(&table_lock);
-	return inos;
+	pthread_mutex_unlock(&r->lock);
+	return same;
 }
 
-void fcache_changed(void)
+/* Take the armed records off the list, *n of them in a malloc'd array,
+ * except the newest COMPARE_MAX (the list is newest first), which stay
+ * armed and go, with a user held, to *newest (*nn of them) if there is
+ * one. */
+static struct record **take_armed(size_t *n, struct record **newest, size_t *nn)
 {
-	size_t n;
-	fuse_ino_t *inos;
+	struct record **taken = NULL, *r;
+	size_t cap = 0;
+
+	*n = *nn = 0;
+	pthread_mutex_lock(&table_lock);
+	for (r = armed; r && newest && *nn < COMPARE_MAX; r = r->anext) {
+		r->users++;
+		newest[(*nn)++] = r;
+	}
+	while (r) {
+		struct record *next = r->anext;
+
+		if (*n == cap) {
+			struct record **bigger;
+
+			cap = cap ? 2 * cap : 16;
+			bigger = realloc(taken, cap * sizeof(*taken));
+			if (!bigger)
+				break;	/* the rest stay armed for the next pass */
+			taken = bigger;
+		}
+		r->users++;
+		taken[(*n)++] = r;
+		unlink_armed(r);
+		r = next;
+	}
+	pthread_mutex_unlock(&table_lock);
+	return taken;
+}
+
+static void disarm(struct record *r)
+{
+	pthread_mutex_lock(&table_lock);
+	unlink_armed(r);
+	pthread_mutex_unlock(&table_lock);
+}
+
+/* Attributes only (offset < 0): no page lock is taken, so this cannot
+ * wait on a READ in flight; the reader's own revalidation drops the pages
+ * when size or mtime moved. */
+static void invalidate(struct record *r)
+{
+	fuse_lowlevel_notify_inval_inode(session, r->ino, -1, 0);
+}
+
+/* compare: what changed shows only in texts, so the newest renderings
+ * may be compared with them. */
+static void pass(bool compare)
+{
+	struct record **taken, *newest[COMPARE_MAX];
+	size_t n, nn;
 
 	if (!session)
 		return;
 	atomic_store(&passed_version, memcg_version());
-	inos = take_armed(&n);
-	/* Attributes only (offset < 0): no page lock is taken, so this
-	 * cannot wait on a READ in flight; the reader's own revalidation
-	 * drops the pages when size or mtime moved. */
-	for (size_t i = 0; i < n; i++)
-		fuse_lowlevel_notify_inval_inode(session, inos[i], -1, 0);
-	free(inos);
+	taken = take_armed(&n, compare ? newest : NULL, &nn);
+	for (size_t i = 0; i < n; i++) {
+		invalidate(taken[i]);
+		record_put(taken[i]);
+	}
+	free(taken);
+	/* These stayed armed while compared, so a change that lands after
+	 * a comparison finds them on the list; one that differs is taken
+	 * off before the kernel is told, as above. */
+	for (size_t i = 0; i < nn; i++) {
+		if (!still_current(newest[i])) {
+			disarm(newest[i]);
+			invalidate(newest[i]);
+		}
+		record_put(newest[i]);
+	}
+}
+
+void fcache_changed(void)
+{
+	pass(true);
+}
+
+void fcache_attrs_changed(void)
+{
+	pass(false);
 }
 
 static void wake_notifier(void)
@@ -368,7 +446,7 @@ static void *notifier_main(void *arg)
 		memcg_version_arm();
 		/* A request's own pass may have covered it already. */
 		if (memcg_version() != atomic_load(&passed_version))
-			fcache_changed();
+			pass(true);
 	}
 	return NULL;
 }

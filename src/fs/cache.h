@@ -39,10 +39,15 @@ int fcache_attr(fuse_ino_t ino, struct memcg *m, int idx, bool reading,
  * is none); NULL only without memory.  Put it when done. */
 struct ctl_text *fcache_text(fuse_ino_t ino, struct memcg *m, int idx);
 
-/* Something a file may show changed: tell the kernel, before returning,
- * that every armed inode's attributes are stale.  Never blocks on a
- * request in flight, so any request handler may call it. */
+/* Something a file's text may show changed: tell the kernel, before
+ * returning, that the attributes of every armed inode whose text is not
+ * the same now are stale.  Never blocks on a request in flight, so any
+ * request handler may call it. */
 void fcache_changed(void);
+
+/* The same when what changed shows in attributes (a mode, an owner):
+ * every armed inode is told stale. */
+void fcache_attrs_changed(void);
 
 /* A write went through ino: the kernel copied its bytes into the cached
  * text, so the next attributes must differ (a new mtime) even if the text

@@ -105,7 +105,7 @@ static struct memcg *group_of_opener(fuse_ino_t ino, int *idx, uid_t *opener)
 	return m;
 }
 
-static struct memcg *group_of(fuse_ino_t ino, int *idx)
+struct memcg *inode_group(fuse_ino_t ino, int *idx)
 {
 	return group_of_opener(ino, idx, NULL);
 }
@@ -164,7 +164,7 @@ static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 static struct memcg *dir_group(fuse_req_t req, fuse_ino_t dir)
 {
 	int idx;
-	struct memcg *m = group_of(dir, &idx);
+	struct memcg *m = inode_group(dir, &idx);
 
 	if (!m) {
 		fuse_reply_err(req, ENOENT);
@@ -219,7 +219,7 @@ static void memcgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 			    struct fuse_file_info *fi)
 {
 	int idx;
-	struct memcg *m = group_of(ino, &idx);
+	struct memcg *m = inode_group(ino, &idx);
 
 	if (!m) {
 		/* A read (fi set) through a file of a removed group gets
@@ -240,7 +240,7 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	struct stat st;
 	double timeout;
 	int idx, err;
-	struct memcg *m = group_of(ino, &idx);
+	struct memcg *m = inode_group(ino, &idx);
 
 	if (!m) {
 		fuse_reply_err(req, ENOENT);
@@ -267,7 +267,10 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		a->mtime = now;
 	a->ctime = now;
 	pthread_mutex_unlock(&n->lock);
-	fcache_changed();	/* the other openers' inodes of this file */
+	/* The other openers' inodes of this file show the owner and mode
+	 * too.  A truncation alone changes nothing another inode shows. */
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+		fcache_attrs_changed();
 	err = fill_stat(m, ino, idx, false, &st, &timeout);
 	memcg_put(m);
 	if (err) {
@@ -405,7 +408,7 @@ static void memcgfs_open(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_file_info *fi)
 {
 	int idx;
-	struct memcg *m = group_of(ino, &idx);
+	struct memcg *m = inode_group(ino, &idx);
 
 	if (!m) {
 		fuse_reply_err(req, ENOENT);
@@ -430,7 +433,7 @@ static void memcgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct ctl_text *t;
 	int idx;
-	struct memcg *m = group_of(ino, &idx);
+	struct memcg *m = inode_group(ino, &idx);
 
 	if (!m || idx < 0) {
 		if (m)

@@ -5,7 +5,13 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
+#include "engine/memcg.h"
+
 extern const struct fuse_lowlevel_ops memcgfs_ops;
+
+/* The group an inode belongs to (a reference to put, or NULL if it is
+ * gone) and its row in ctl_files (-1 for the group's directory). */
+struct memcg *inode_group(fuse_ino_t ino, int *idx);
 
 /* Free what requests left behind (line streams never closed). */
 void memcgfs_ops_exit(void);
