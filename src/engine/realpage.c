@@ -603,7 +603,8 @@ void realpage_for_each(struct task *t,
 		struct real_page *p = set->refs[i].page;
 
 		if (p->idx)
-			fn(p->idx, p->mappers == 1, arg);
+			fn(p->idx, p->mappers == 1 &&
+			   !(set->refs[i].flags & REAL_SHARED), arg);
 	}
 	pthread_mutex_unlock(&set->lock);
 }

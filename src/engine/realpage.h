@@ -87,15 +87,17 @@ struct memcg *realpage_memcg(uint64_t pfn);
  * host keeps it).  1 if it went, else 0. */
 long realpage_reclaim(uint32_t idx);
 
-/* For charge moving: fn on the frame of each charged page t maps, with
- * whether t is the only member that maps it, under t's set lock (no page
- * of the set is unmapped or freed meanwhile). */
 /* A charge move holds these around its task lock: no update runs while
  * it moves (an update may OOM-kill the task being moved, and that takes
  * the task lock under the set lock). */
 void realpage_updates_lock(void);
 void realpage_updates_unlock(void);
 
+/* For charge moving: fn on the frame of each charged page t maps, with
+ * whether t alone maps it (no other member maps it, and the host saw it
+ * mapped once at t's last update: a forked child not scanned yet maps it
+ * too, as the kernel's page_mapcount() tells), under t's set lock (no
+ * page of the set is unmapped or freed meanwhile). */
 void realpage_for_each(struct task *t,
 		       void (*fn)(uint32_t idx, bool only_mapper, void *arg),
 		       void *arg);

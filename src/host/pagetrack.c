@@ -678,7 +678,10 @@ void pagetrack_before_move(pid_t tgid)
 	t = pidwatch_track(tgid, tgid, &err);
 	if (!t)
 		return;
-	track(&sc, t, true);
+	/* Every page's flags and map count read afresh: a charge move
+	 * leaves the anon pages another process maps (a fork's), whether
+	 * or not a scan of that process has been seen yet. */
+	track(&sc, t, false);
 	scan_free(&sc);
 	task_put(t);
 }

@@ -345,11 +345,8 @@ moved_in() {
 	pt "fork"
 	CHILD=${REPLY#ok }
 	eventually 10 grep -qx "$CHILD" "$MNT/g/cgroup.procs"
-	# The child's first scan (forced for a new member, every
-	# pages_interval) must have counted it as a mapper of the pages it
-	# shares; nothing in the tree shows that scan, so allow for a loaded
-	# machine.
-	sleep 3
+	# The move reads the host's map count of each page (the kernel's
+	# page_mapcount() > 1): whether or not the child was scanned yet.
 	echo "$PT" >"$MNT/b/cgroup.procs"
 	# the 20 anon pages are the child's too: they stay in g
 	pages_at_least "$MNT/g" rss 20

@@ -154,26 +154,31 @@ static void test_move_charge(void **state)
 	struct memcg *a = group(memcg_root(), "a");
 	struct memcg *b = group(memcg_root(), "b");
 	struct task *t = task_in(50, a), *other = task_in(51, a);
-	struct real_seen seen[30];
+	struct real_seen seen[40];
 
 	(void)state;
 	pages_at(seen, 10, 12000, ANON);
 	pages_at(seen + 10, 10, 13000, ANON);
 	pages_at(seen + 20, 10, 14000, FILE_PAGE);
-	assert_int_equal(realpage_update(t, seen, 30), 0);
+	pages_at(seen + 30, 10, 15000, ANON);
+	assert_int_equal(realpage_update(t, seen, 40), 0);
 	/* other shares the second 10 anon pages: they stay. */
 	assert_int_equal(realpage_update(other, seen + 10, 10), 0);
+	/* The host maps the last 10 twice (a fork no update has shown yet):
+	 * they stay too. */
+	pages_at(seen + 30, 10, 15000, ANON | REAL_SHARED);
+	assert_int_equal(realpage_update(t, seen, 40), 0);
 	atomic_store(&b->move_charge, 3);
 	assert_int_equal(memcg_set_limit(b, MEMCG_RES_MEMORY, 15), 0);
 	assert_int_equal(memcg_move_task(50, 50, b), -ENOMEM);	/* 20 > 15 */
-	assert_int_equal(usage(a, MEMCG_RES_MEMORY), 30);
+	assert_int_equal(usage(a, MEMCG_RES_MEMORY), 40);
 	assert_int_equal(usage(b, MEMCG_RES_MEMORY), 0);
 	assert_int_equal(memcg_set_limit(b, MEMCG_RES_MEMORY, 100), 0);
 	assert_int_equal(memcg_move_task(50, 50, b), 0);
 	assert_int_equal(stat_of(b, MEMCG_RSS), 10);
 	assert_int_equal(stat_of(b, MEMCG_CACHE), 10);
-	assert_int_equal(stat_of(a, MEMCG_RSS), 10);
-	assert_int_equal(usage(a, MEMCG_RES_MEMORY), 10);
+	assert_int_equal(stat_of(a, MEMCG_RSS), 20);
+	assert_int_equal(usage(a, MEMCG_RES_MEMORY), 20);
 	realpage_forget(t);
 	realpage_forget(other);
 	assert_invariants();
