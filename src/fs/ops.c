@@ -152,6 +152,12 @@ static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 	memset(&e, 0, sizeof(e));
 	e.ino = ino_for(req, memcg_id(m), idx);
 	err = fill_stat(m, e.ino, idx, false, &e.attr, &e.attr_timeout);
+	/* A file's attributes come again at its first use, by GETATTR: an
+	 * invalidation that reaches the kernel before it has made the inode
+	 * of this reply finds no inode (ENOENT) and is lost, and the text
+	 * this reply sized would then stand for the whole timeout. */
+	if (idx >= 0)
+		e.attr_timeout = 0;
 	/* The opener's files are looked up at each open, by the opener. */
 	e.entry_timeout = idx >= 0 && ctl_files[idx].opener ? 0 : TIMEOUT;
 	if (err)
