@@ -108,11 +108,13 @@ EOF
 }
 
 # The readers read what the writes change, not the written file itself,
-# and each value in one read: while a write to a file is in flight the
-# kernel's cached copy of that file holds the written bytes, and a read
-# loop with a small buffer that spans a change may go on in the new text
-# (READPATH, "Limits"); sendfile and splice, which do not revalidate, are
-# checked after each change above, not during one.
+# and each value in one read, and the values keep their length: while a
+# write to a file is in flight the kernel's cached copy of that file holds
+# the written bytes, a read loop with a small buffer that spans a change
+# may go on in the new text, and a read racing a change of length may see
+# the old text cut or padded to the new length (READPATH, "Limits");
+# sendfile and splice, which do not revalidate, are checked after each
+# change above, not during one.
 @test "concurrent writers and readers: no torn, stale or backward value" {
 	spawn_sleeper
 	echo "$SLEEPER" >"$MNT/g/tasks"
@@ -121,6 +123,8 @@ EOF
 import os, sys, threading
 m, pid = sys.argv[1], int(sys.argv[2])
 N = 1500
+LIMIT0 = 4096 * 24415                       # 9 digits, and so are the next N
+USAGE0 = 245                                # pages: 7 digits, and the next N
 limit = m + "/h/memory.limit_in_bytes"
 hstat = m + "/h/memory.stat"
 usage = m + "/g/memory.usage_in_bytes"
@@ -144,7 +148,7 @@ def value(b, what):
 def limit_writer():
     kept = os.open(limit, os.O_RDONLY)
     for i in range(1, N):
-        v = 4096 * i * 37                   # grows through lengths
+        v = LIMIT0 + 4096 * i
         with open(limit, "w") as w:
             w.write("%d\n" % v)
         check(value(os.pread(kept, 4096, 0), "limit") == v, "limit stale at %d" % v)
@@ -156,10 +160,11 @@ def workload_writer():
     for i in range(1, N):
         with open(m + "/memcgfs.workload", "w") as w:
             w.write("anon %d 4096\n" % pid)
+        want = 4096 * (USAGE0 + i)
         with open(usage, "rb") as f:
             got = value(f.read(), "usage")
-            check(got == 4096 * i, "usage stale at %d: %d" % (i, got))
-        check(value(os.pread(kept, 4096, 0), "usage") == 4096 * i,
+            check(got == want, "usage stale at %d: %d" % (i, got))
+        check(value(os.pread(kept, 4096, 0), "usage") == want,
               "kept usage stale at %d" % i)
 
 def reader(path, how):
@@ -181,7 +186,9 @@ def reader(path, how):
         last = v
 
 with open(limit, "w") as w:
-    w.write("4096")                         # below every value written
+    w.write("%d" % LIMIT0)                  # below every value written
+with open(m + "/memcgfs.workload", "w") as w:
+    w.write("anon %d %d\n" % (pid, 4096 * USAGE0))
 ts = [threading.Thread(target=limit_writer), threading.Thread(target=workload_writer)]
 for path in (hstat, usage):
     for how in ("pread", "read"):

@@ -31,11 +31,14 @@ static void test_set_grows_and_shrinks(void **state)
 	assert_int_equal(rss_set(t, 40, 10), 0);	/* no change: no charge */
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 50);
 	assert_invariants();
-	/* The process exits: anon goes with it, the file with rss_forget. */
+	/* The process exits: anon goes with it, the file with rss_forget,
+	 * called as the sampler calls it, with its own reference. */
+	task_get(t);
 	task_exit(10);
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 10);
 	assert_int_equal(stat_of(g, MEMCG_MAPPED_FILE), 0);	/* unmapped */
 	rss_forget(t);
+	task_put(t);
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 0);
 	assert_invariants();
 }
@@ -53,6 +56,7 @@ static void test_mapped_rss_is_not_reclaimed(void **state)
 	pagecache_drop_unmapped();
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 50);
 	rss_forget(t);
+	task_put(t);
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 0);
 	assert_invariants();
 }
