@@ -28,7 +28,7 @@ setup() {
 	KG=
 	if [ -w "$KROOT/cgroup.procs" ]; then
 		KG="$KROOT/memcgfs-pages.$$.$BATS_TEST_NUMBER"
-		mkdir "$KG"
+		mkdir "$KG" "$KG.drain"
 	fi
 	DATA="$BATS_TEST_TMPDIR/data"
 	head -c $((100 * 4096)) /dev/urandom >"$DATA"
@@ -41,7 +41,7 @@ need_kernel() {
 
 teardown() {
 	pt_stop
-	[ -z "${KG:-}" ] || rmdir "$KG" 2>/dev/null || true
+	[ -z "${KG:-}" ] || rmdir "$KG" "$KG.drain" 2>/dev/null || true
 	unmount_memcgfs
 }
 
@@ -166,8 +166,11 @@ run_steps() {
 		if [ "$dir" = "$KG" ]; then
 			# Pages the kernel freed or munlocked can wait in per-CPU
 			# batches, still counted, until that CPU drains them:
-			# compaction drains every CPU's (lru_add_drain_all).
-			echo 1 >/proc/sys/vm/compact_memory 2>/dev/null || true
+			# force_empty of an empty group drains every CPU's
+			# (lru_add_drain_all) and, unlike compaction, moves no
+			# page of anyone (a member's pages moved to other frames
+			# are seen at its next scan only, memcgfs(8)).
+			echo 0 >"$KG.drain/memory.force_empty"
 			sleep 2.2	# the kernel's periodic stat flush
 			KSNAP[i]=$(snapshot "$dir")
 		elif ! eventually 10 matches "${KSNAP[i]}" "$dir"; then
