@@ -96,17 +96,8 @@ void pages_add(struct memcg *m, const uint32_t *idx, long nr, uint32_t flags)
 
 	if (nr <= 0)
 		return;
-	/* A removed group's pointer may already be gone: its nearest live
-	 * ancestor owns its pages (the chain is held by m's reference).
-	 * Slab pages go through the kmem pointer (kmem=pin keeps it). */
-	memcg_rcu_read_lock();
-	for (;;) {
-		p = pg_kind(flags) == PAGE_SLAB ? m->kmem_ptr : m->ptr;
-		if (memcg_ptr_tryget(p, nr))
-			break;
-		m = m->parent;
-	}
-	memcg_rcu_read_unlock();
+	/* Slab pages go through the kmem pointer (kmem=pin keeps it). */
+	p = memcg_ptr_get(m, pg_kind(flags) == PAGE_SLAB, nr);
 	owner = lock_ptr_memcg(p);
 	{
 		uint32_t word = pg_word(p->id, flags);

@@ -8,6 +8,7 @@
 #include "realpage.h"
 #include "reclaim.h"
 #include "slab.h"
+#include "sock.h"
 #include "task.h"
 
 /* In start order; stopped in reverse. */
@@ -76,12 +77,20 @@ static void wire_page_kinds(void)
 	static const struct task_pages_ops file_task = {
 		.exit = pagecache_unmap_task,
 	};
+	/* The kernel memory a task holds is its socket buffers (slab objects
+	 * are named by tags, not tasks): freed at exit, not by an OOM kill
+	 * under oom=simulate (a live process keeps its sockets). */
+	static const struct task_pages_ops kmem_task = {
+		.exit = sock_task_exit,
+		.release = sock_task_release,
+	};
 
 	reclaim_register(PAGE_ANON, &anon_reclaim);
 	reclaim_register(PAGE_FILE, &file_reclaim);
 	reclaim_register(PAGE_SLAB, &slab_reclaim);
 	task_register_pages(PAGE_ANON, &anon_task);
 	task_register_pages(PAGE_FILE, &file_task);
+	task_register_pages(PAGE_SLAB, &kmem_task);
 	memcg_set_offline_notifier(slab_group_offline);
 }
 

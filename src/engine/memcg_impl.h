@@ -120,6 +120,10 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id);
 /* Take nr references unless the pointer is already dying (count 0). */
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr);
 void memcg_ptr_put(struct memcg_ptr *p, long nr);
+/* nr references on what charges made in m go through (m is referenced):
+ * its pointer (kmem: its kmem pointer) or, once that is gone with a
+ * removed m, its nearest live ancestor's. */
+struct memcg_ptr *memcg_ptr_get(struct memcg *m, bool kmem, long nr);
 
 /* The group whose res counter c is; NULL for the machine-wide counter
  * above the root (mem=, or mem= plus swap= for memsw). */

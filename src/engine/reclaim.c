@@ -220,8 +220,12 @@ int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
 	if (res == MEMCG_RES_MEMSW &&
 	    pages < page_counter_limit(&m->res[MEMCG_RES_MEMORY]))
 		err = -EINVAL;
+	/* Reclaim frees no socket buffer: below its usage, the tcp limit is
+	 * refused at once (EBUSY), as the kernel's memcg_update_tcp_max(). */
 	if (!err)
-		err = resize_limit(m, res, pages);
+		err = res == MEMCG_RES_TCP ?
+		      page_counter_set_limit(&m->res[res], pages) :
+		      resize_limit(m, res, pages);
 	if (!err && res == MEMCG_RES_KMEM)
 		memcg_kmem_activate(m);
 	pthread_mutex_unlock(&limit_lock);
