@@ -8,6 +8,7 @@
 
 #include "lib/vec.h"
 #include "charge.h"
+#include "event.h"
 #include "memcg_impl.h"
 #include "oom.h"
 #include "page.h"
@@ -284,6 +285,7 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 			if (page_counter_try_charge(&m->res[MEMCG_RES_MEMORY],
 						    nr, &fail)) {
 				page_counter_commit_watermark(&m->res[MEMCG_RES_MEMSW], NULL);
+				memcg_events_check(m);
 				return 0;
 			}
 			page_counter_uncharge(&m->res[MEMCG_RES_MEMSW], nr);

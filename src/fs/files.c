@@ -18,6 +18,7 @@
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
+#include "event_control.h"
 #include "render.h"
 
 static long page_bytes(void)
@@ -346,7 +347,8 @@ static int write_workload(struct memcg *m, const struct ctl_file *f,
 /* In readdir order: ASCII order, root-only files among the others. */
 const struct ctl_file ctl_files[] = {
 	SETTING("cgroup.clone_children", MEMCG_CLONE_CHILDREN, read_setting),
-	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL },
+	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL,
+	  .write = write_event_control },
 	{ .name = "cgroup.procs", .mode = 0644, .where = CTL_ALL,
 	  .read = read_tasks, .write = write_tasks, .opener = true,
 	  .follows_host = true },

@@ -18,11 +18,13 @@
 #include "engine/oom.h"
 #include "host/pidwatch.h"
 #include "host/forkscan.h"
+#include "host/listener.h"
 #include "host/reaper.h"
 #include "host/pagetrack.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
 #include "cache.h"
+#include "event_control.h"
 #include "mount.h"
 #include "node.h"
 #include "ops.h"
@@ -252,6 +254,8 @@ int main(int argc, char *argv[])
 	if (fuse_session_mount(se, co.mountpoint) != 0)
 		goto out_signals;
 	identified = mount_identify(co.mountpoint, &ident);
+	if (identified)
+		event_control_set_mount(ident.mnt_id);
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
@@ -261,12 +265,15 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	ret = fcache_start(se);
+	if (!ret && (ret = listeners_start()))
+		fcache_stop();
 	if (ret) {
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
 		engine_stop();
 		goto out_unmount;
 	}
 	ret = fuse_serve(se, &co);
+	listeners_stop();
 	fcache_stop();
 	memcgfs_ops_exit();
 	engine_stop();
