@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -205,6 +206,18 @@ static void unmount(struct fuse_session *se, const struct mount_ident *id)
 		fuse_session_unmount(se);
 }
 
+/* Registrations of cgroup.event_control each hold a descriptor (at most
+ * MAX_LISTENERS, listener.c): room for them beside our own. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -240,6 +253,7 @@ int main(int argc, char *argv[])
 	status = EXIT_RUNTIME;
 	if (check_mountpoint(co.mountpoint))
 		goto out_args;
+	raise_fd_limit();
 	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=memcgfs,subtype=memcgfs");
 	if (geteuid() == 0)
 		fuse_opt_add_arg(&args, "-oallow_other");

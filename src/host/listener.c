@@ -23,6 +23,10 @@
  * eventfd: the kernel ends a registration when the eventfd is closed;
  * we see it within this. */
 #define WATCH_PERIOD_NS 200000000L
+/* Each registration holds a descriptor of the daemon's: a bound, so that
+ * registrations cannot take the descriptors the daemon's own work needs
+ * (memcgfs(8) NOTIFICATIONS). */
+#define MAX_LISTENERS 1024
 
 struct listener {
 	struct memcg_listener base;
@@ -38,6 +42,7 @@ struct listener {
 
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct listener *listeners;
+static long nr_listed;			/* under list_lock */
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
 static bool watching, stopping;
@@ -124,6 +129,7 @@ static void unlist(struct listener *l)
 			pp = &(*pp)->next;
 		*pp = l->next;
 		l->listed = false;
+		nr_listed--;
 	}
 	pthread_mutex_unlock(&list_lock);
 	if (was)
@@ -151,6 +157,7 @@ int listener_add(struct memcg *m, enum memcg_event ev, long threshold,
 {
 	struct proc_task pt;
 	struct listener *l;
+	bool listed;
 	int err;
 
 	if ((err = proc_task_info(tid, &pt)) < 0) {
@@ -171,10 +178,19 @@ int listener_add(struct memcg *m, enum memcg_event ev, long threshold,
 	l->their_efd = their_efd;
 	atomic_init(&l->refs, 2);
 	pthread_mutex_lock(&list_lock);
-	l->next = listeners;
-	listeners = l;
-	l->listed = true;
+	listed = nr_listed < MAX_LISTENERS;
+	if (listed) {
+		l->next = listeners;
+		listeners = l;
+		l->listed = true;
+		nr_listed++;
+	}
 	pthread_mutex_unlock(&list_lock);
+	if (!listed) {
+		atomic_store(&l->refs, 1);
+		listener_put(l);
+		return -ENOMEM;
+	}
 	err = memcg_listen(m, ev, threshold, &l->base);
 	if (err) {
 		unlist(l);

@@ -202,3 +202,28 @@ daemon_fds_are() {
 	eventually 10 signals_reach t 2
 	[ "$(signals t)" -eq 2 ]
 }
+
+@test "at most 1024 registrations at once; the next gets ENOMEM, and all go with their registrant" {
+	local before
+	before=$(daemon_fds)
+	run python3 - "$MNT/g" <<'PY'
+import errno, os, sys
+g = sys.argv[1]
+e = os.eventfd(0)
+u = os.open(g + "/memory.usage_in_bytes", os.O_RDONLY)
+ok = 0
+for i in range(1025):
+    fd = os.open(g + "/cgroup.event_control", os.O_WRONLY)
+    try:
+        os.write(fd, b"%d %d %dK" % (e, u, 4 * (i + 1)))
+        ok += 1
+    except OSError as x:
+        print("refused after %d: %s" % (ok, errno.errorcode[x.errno]))
+    os.close(fd)
+print("ok %d" % ok)
+PY
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "refused after 1024: ENOMEM" ]
+	[ "${lines[1]}" = "ok 1024" ]
+	eventually 5 daemon_fds_are "$before"
+}
