@@ -22,10 +22,12 @@ struct thresholds {
 };
 
 /* What is registered on one group: an array of each kind.  OOM listeners
- * sit in oom.entries with pages unused. */
+ * sit in oom.entries with pages unused, pressure listeners in
+ * pressure.entries with pages their level + 3 * mode. */
 struct memcg_events {
 	struct thresholds usage[2];	/* MEMCG_EVENT_USAGE, MEMCG_EVENT_MEMSW */
 	struct thresholds oom;
+	struct thresholds pressure;
 };
 
 /* One lock for every group's registrations (LOCKING: a leaf).  The charge
@@ -103,6 +105,8 @@ int memcg_listen(struct memcg *m, enum memcg_event ev, long threshold,
 		err = add(&m->events->oom, 0, l);
 		if (!err && atomic_load(&m->under_oom))
 			l->signal(l);
+	} else if (ev == MEMCG_EVENT_PRESSURE) {
+		err = add(&m->events->pressure, threshold, l);
 	} else {
 		struct thresholds *t = &m->events->usage[ev];
 		long usage;
@@ -144,7 +148,8 @@ void memcg_unlisten(struct memcg *m, struct memcg_listener *l)
 
 	pthread_mutex_lock(&events_lock);
 	if (m->events) {
-		found = drop(&m->events->oom, l);
+		found = drop(&m->events->oom, l) ||
+			drop(&m->events->pressure, l);
 		for (int k = 0; k < 2 && !found; k++)
 			found = drop(&m->events->usage[k], l);
 	}
@@ -173,10 +178,63 @@ void memcg_events_oom(struct memcg *m)
 	pthread_mutex_unlock(&events_lock);
 }
 
+/* The kernel's vmpressure_calc_level. */
+static enum memcg_pressure_level pressure_level(long tried, long freed)
+{
+	long pressure = freed >= tried ? 0 : 100 - freed * 100 / tried;
+
+	if (pressure >= 95)
+		return MEMCG_PRESSURE_CRITICAL;
+	return pressure >= 60 ? MEMCG_PRESSURE_MEDIUM : MEMCG_PRESSURE_LOW;
+}
+
+/* Signal m's pressure listeners that hear level; ancestor: m is above
+ * the group reclaimed; heard: a group below had listeners.  Whether any
+ * listener of m's heard (the kernel's vmpressure_event()). */
+static bool pressure_signal(struct memcg *m, enum memcg_pressure_level level,
+			    bool ancestor, bool heard)
+{
+	struct thresholds *t = &m->events->pressure;
+	bool any = false;
+
+	for (long i = 0; i < t->nr; i++) {
+		long lvl = t->entries[i].pages % 3, mode = t->entries[i].pages / 3;
+
+		if ((ancestor && mode == MEMCG_PRESSURE_LOCAL) ||
+		    (heard && mode == MEMCG_PRESSURE_DEFAULT) || level < lvl)
+			continue;
+		t->entries[i].l->signal(t->entries[i].l);
+		any = true;
+	}
+	return any;
+}
+
+void memcg_events_reclaim(struct memcg *m, long tried, long freed)
+{
+	enum memcg_pressure_level level;
+	bool heard = false;
+
+	if (!atomic_load(&nr_listeners) || tried <= 0)
+		return;
+	pthread_mutex_lock(&events_lock);
+	m->pressure_tried += tried;
+	m->pressure_freed += freed < tried ? freed : tried;
+	if (m->pressure_tried < MEMCG_PRESSURE_WINDOW) {
+		pthread_mutex_unlock(&events_lock);
+		return;
+	}
+	level = pressure_level(m->pressure_tried, m->pressure_freed);
+	m->pressure_tried = m->pressure_freed = 0;
+	for (struct memcg *g = m; g; g = g->parent)
+		if (g->events && pressure_signal(g, level, g != m, heard))
+			heard = true;
+	pthread_mutex_unlock(&events_lock);
+}
+
 void memcg_events_offline(struct memcg *m)
 {
 	struct memcg_events *ev;
-	struct thresholds *all[3];
+	struct thresholds *all[4];
 
 	pthread_mutex_lock(&events_lock);
 	ev = m->events;
@@ -185,14 +243,15 @@ void memcg_events_offline(struct memcg *m)
 		all[0] = &ev->usage[0];
 		all[1] = &ev->usage[1];
 		all[2] = &ev->oom;
-		for (int k = 0; k < 3; k++)
+		all[3] = &ev->pressure;
+		for (int k = 0; k < 4; k++)
 			atomic_fetch_sub(&nr_listeners, all[k]->nr);
 	}
 	pthread_mutex_unlock(&events_lock);
 	if (!ev)
 		return;
 	/* Released unlocked: a release may take other locks. */
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		for (long i = 0; i < all[k]->nr; i++)
 			all[k]->entries[i].l->release(all[k]->entries[i].l, true);
 		free(all[k]->entries);

@@ -274,7 +274,7 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 		struct page_counter *fail = NULL;
 		enum memcg_res res = MEMCG_RES_MEMSW;
 		struct memcg *over;
-		long excess;
+		long excess, freed;
 		int err;
 
 		/* memsw first, as the kernel: when it is what fails, reclaim
@@ -296,8 +296,15 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 		/* Swapping moves a charge from memory to swap: it helps a
 		 * memory limit, never a memsw one. */
 		rc.may_swap = res == MEMCG_RES_MEMORY;
-		if (memcg_reclaim(over, &rc) > 0 && --retries)
+		freed = memcg_reclaim(over, &rc);
+		memcg_events_reclaim(over ? over : memcg_root(),
+				     rc.nr_to_reclaim, freed);
+		if (freed > 0 && --retries)
 			continue;
+		/* Reclaim gave up: the kernel's vmpressure_prio() says
+		 * critical, a whole window that freed nothing. */
+		memcg_events_reclaim(over ? over : memcg_root(),
+				     MEMCG_PRESSURE_WINDOW, 0);
 		err = memcg_oom(over, res, fail, c);
 		if (err)
 			return err;

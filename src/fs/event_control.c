@@ -2,8 +2,9 @@
  * reads it: "EVENTFD_FD TARGET_FD ARGS" after stripping surrounding
  * blanks, each number decimal digits only; then EBADF for a descriptor
  * the writer does not have, EINVAL for an eventfd that is none, a target
- * that is not memory.usage_in_bytes, memory.memsw.usage_in_bytes or
- * memory.oom_control of this very group, or bad ARGS. */
+ * that is not memory.usage_in_bytes, memory.memsw.usage_in_bytes,
+ * memory.oom_control or memory.pressure_level of this very group, or bad
+ * ARGS. */
 #include "event_control.h"
 
 #include <ctype.h>
@@ -55,6 +56,8 @@ static int target_event(struct memcg *m, int fd, enum memcg_event *ev)
 		*ev = MEMCG_EVENT_MEMSW;
 	else if (!strcmp(ctl_files[idx].name, "memory.oom_control"))
 		*ev = MEMCG_EVENT_OOM;
+	else if (!strcmp(ctl_files[idx].name, "memory.pressure_level"))
+		*ev = MEMCG_EVENT_PRESSURE;
 	else
 		return -EINVAL;
 	return 0;
@@ -77,6 +80,44 @@ static int parse_threshold(const char *args, long *pages)
 		err = 0;
 	}
 	return err;
+}
+
+/* The word of words[] that [s, s + len) is, or -1. */
+static int word_index(const char *const *words, int n, const char *s, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(words[i]) == len && !strncmp(words[i], s, len))
+			return i;
+	return -1;
+}
+
+/* Pressure ARGS as the kernel's vmpressure_register_event(): a level,
+ * then optionally ",mode"; what follows a second comma is ignored, and
+ * only the first 19 bytes count. */
+static int parse_pressure(const char *args, long *arg)
+{
+	static const char *const levels[] = { "low", "medium", "critical" };
+	static const char *const modes[] = { "default", "hierarchy", "local" };
+	size_t len = strnlen(args, 19), cut = strcspn(args, ",");
+	int level, mode = MEMCG_PRESSURE_DEFAULT;
+
+	if (cut > len)
+		cut = len;
+	level = word_index(levels, 3, args, cut);
+	if (level < 0)
+		return -EINVAL;
+	if (cut < len) {
+		const char *m = args + cut + 1;
+		size_t mlen = strcspn(m, ",");
+
+		if (mlen > len - cut - 1)
+			mlen = len - cut - 1;
+		mode = word_index(modes, 3, m, mlen);
+		if (mode < 0)
+			return -EINVAL;
+	}
+	*arg = level + 3L * mode;
+	return 0;
 }
 
 int write_event_control(struct memcg *m, const struct ctl_file *f,
@@ -122,7 +163,9 @@ int write_event_control(struct memcg *m, const struct ctl_file *f,
 	}
 	err = target_event(m, target, &ev);
 	close(target);
-	if (!err && ev != MEMCG_EVENT_OOM)
+	if (!err && ev == MEMCG_EVENT_PRESSURE)
+		err = parse_pressure(args, &threshold);
+	else if (!err && ev != MEMCG_EVENT_OOM)
 		err = parse_threshold(args, &threshold);
 	if (err) {
 		close(ours);

@@ -373,6 +373,8 @@ const struct ctl_file ctl_files[] = {
 	SETTING("memory.move_charge_at_immigrate", MEMCG_MOVE_CHARGE, read_setting),
 	RO("memory.numa_stat", read_numa_stat, CTL_ALL),
 	SETTING("memory.oom_control", MEMCG_OOM_KILL_DISABLE, read_oom_control),
+	/* Only a target for cgroup.event_control: reads and writes EINVAL. */
+	{ .name = "memory.pressure_level", .mode = 0444, .where = CTL_ALL },
 	{ .name = "memory.soft_limit_in_bytes", .mode = 0644, .where = CTL_ALL,
 	  .read = read_soft_limit, .write = write_soft_limit },
 	RO("memory.stat", read_stat, CTL_ALL),

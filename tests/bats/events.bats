@@ -30,22 +30,21 @@ teardown() {
 }
 
 # listen NAME DIR TARGET [ARGS]: start a listener; its output goes to
-# $BATS_TEST_TMPDIR/NAME, and `hangup NAME` closes its standard input.
+# $BATS_TEST_TMPDIR/NAME, and `hangup NAME` makes it close its eventfd.
 listen() {
-	local name=$1 fifo=$BATS_TEST_TMPDIR/$1.in fd
+	local name=$1
 	shift
-	mkfifo "$fifo"
-	"$EVLISTEN" "$@" <"$fifo" >"$BATS_TEST_TMPDIR/$name" 2>&1 &
+	"$EVLISTEN" "$@" </dev/null >"$BATS_TEST_TMPDIR/$name" 2>&1 &
 	LISTENERS="$LISTENERS $!"
-	exec {fd}>"$fifo"
-	eval "FD_$name=$fd"
+	eval "PID_$name=$!"
 	eventually 5 grep -qx registered "$BATS_TEST_TMPDIR/$name"
 }
 
 hangup() {
-	local fd
-	eval "fd=\$FD_$1"
-	exec {fd}>&-
+	local pid
+	eval "pid=\$PID_$1"
+	kill -USR1 "$pid"
+	eventually 5 grep -qx closed "$BATS_TEST_TMPDIR/$1"
 }
 
 # signals NAME: how many signals listener NAME has had.
@@ -176,7 +175,7 @@ daemon_fds_are() {
 	eventually 5 daemon_fds_are "$before"
 }
 
-@test "closing the eventfd ends the registration and frees the daemon's copy" {
+@test "closing the eventfd ends the registration and frees the daemon's copy, the listener alive" {
 	local before
 	before=$(daemon_fds)
 	listen a "$MNT/g" memory.usage_in_bytes 1M
@@ -226,4 +225,63 @@ PY
 	[ "${lines[0]}" = "refused after 1024: ENOMEM" ]
 	[ "${lines[1]}" = "ok 1024" ]
 	eventually 5 daemon_fds_are "$before"
+}
+
+@test "memory.pressure_level: 0444, reads and writes EINVAL, in every group" {
+	[ "$(stat -c %a "$MNT/g/memory.pressure_level")" = 444 ]
+	[ "$(stat -c %a "$MNT/memory.pressure_level")" = 444 ]
+	want EINVAL read "$MNT/g/memory.pressure_level"
+	want EINVAL write "$MNT/g/memory.pressure_level" 'low\n'
+}
+
+# fill DIR: a 4M limit in group DIR and a sleeper in it (SLEEPER) whose 4M
+# of page cache fills it.
+fill() {
+	echo 4M >"$1/memory.limit_in_bytes"
+	sleeper_in "$1"
+	wl "read $SLEEPER pressure-file 4M"
+}
+
+@test "pressure: reclaim that frees what it must is low; reclaim that gives up is critical" {
+	fill "$MNT/g"
+	listen low "$MNT/g" memory.pressure_level low
+	listen medium "$MNT/g" memory.pressure_level medium
+	listen critical "$MNT/g" memory.pressure_level critical
+	# 4M of anon, a fault at a time, each freeing a cache page: 1024
+	# pages tried and freed, two windows of 512.
+	wl "anon $SLEEPER 4M"
+	signals_are low 2
+	signals_are medium 0
+	signals_are critical 0
+	# Nothing left to free (no swap): reclaim gives up, OOM.
+	echo 1 >"$MNT/g/memory.oom_control"
+	run sh -c "echo 'anon $SLEEPER 1M' >'$MNT/memcgfs.workload'"
+	[ "$status" -ne 0 ]
+	signals_are critical 1
+	signals_are medium 1
+	signals_are low 3
+}
+
+@test "pressure propagates as its mode says: default stops at the first listener, hierarchy goes on, local stays" {
+	mkdir "$MNT/g/c"
+	fill "$MNT/g/c"
+	listen child "$MNT/g/c" memory.pressure_level low
+	listen parent "$MNT/g" memory.pressure_level low
+	listen all "$MNT/g" memory.pressure_level low,hierarchy
+	listen own "$MNT/g" memory.pressure_level low,local
+	listen top "$MNT" memory.pressure_level low,hierarchy
+	wl "anon $SLEEPER 2M"
+	signals_are child 1
+	signals_are parent 0
+	signals_are all 1
+	signals_are own 0
+	signals_are top 1
+	# Without a listener below, the parent's default one hears.
+	local n
+	n=$(daemon_fds)
+	hangup child
+	eventually 5 daemon_fds_are $((n - 1))
+	wl "anon $SLEEPER 2M"
+	signals_are parent 1
+	signals_are own 0
 }

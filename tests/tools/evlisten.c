@@ -7,12 +7,13 @@
  * GROUP_DIR/cgroup.event_control and prints "registered" (or the errno's
  * name and exits 1).  Then, for each signal, prints "event N" (N the
  * eventfd's count) on a line of its own, flushed; "gone" when the group's
- * directory is gone after a signal (its removal), then exits 0.  Closing
- * its standard input makes it exit 0 at once: it closes the eventfd first,
- * which ends the registration. */
+ * directory is gone after a signal (its removal), then exits 0.  SIGUSR1
+ * makes it close the eventfd (which ends the registration), print
+ * "closed" and wait to be killed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,10 +34,19 @@ static const char *errno_name(int e)
 	}
 }
 
+static volatile sig_atomic_t hangup;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hangup = 1;
+}
+
 int main(int argc, char *argv[])
 {
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigset_t usr1, waiting;
 	char path[4096], line[128];
-	struct pollfd p[2];
 	int efd, tfd, cfd, n;
 
 	if (argc < 3 || argc > 4) {
@@ -44,6 +54,11 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &waiting);
+	sigdelset(&waiting, SIGUSR1);
 	efd = eventfd(0, EFD_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/%s", argv[1], argv[2]);
 	tfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -61,25 +76,20 @@ int main(int argc, char *argv[])
 	}
 	close(cfd);
 	printf("registered\n");
-	p[0] = (struct pollfd){ .fd = efd, .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = 0, .events = POLLIN };
 	for (;;) {
+		struct pollfd p = { .fd = efd, .events = POLLIN };
 		uint64_t count;
 
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		/* SIGUSR1 is let in only while waiting: none is missed. */
+		if (ppoll(&p, 1, NULL, &waiting) < 0 && errno != EINTR)
 			return 1;
+		if (hangup) {
+			close(efd);
+			printf("closed\n");
+			for (;;)
+				sigsuspend(&waiting);
 		}
-		if (p[1].revents) {
-			char c;
-
-			if (read(0, &c, 1) <= 0) {
-				close(efd);
-				return 0;
-			}
-		}
-		if (!(p[0].revents & POLLIN))
+		if (!(p.revents & POLLIN))
 			continue;
 		if (read(efd, &count, sizeof(count)) != sizeof(count))
 			return 1;

@@ -12,6 +12,7 @@ efd = os.eventfd(0)
 u = os.open(g + "/memory.usage_in_bytes", os.O_RDONLY)
 ms = os.open(g + "/memory.memsw.usage_in_bytes", os.O_RDONLY)
 oc = os.open(g + "/memory.oom_control", os.O_RDONLY)
+pl = os.open(g + "/memory.pressure_level", os.O_RDONLY)
 st = os.open(g + "/memory.stat", os.O_RDONLY)
 lim = os.open(g + "/memory.limit_in_bytes", os.O_RDONLY)
 other = os.open(g + "/../memory.usage_in_bytes", os.O_RDONLY)
@@ -44,6 +45,17 @@ cases = [
     ("two args", "%d %d 1M 2M" % (efd, u)),
     ("oom", "%d %d" % (efd, oc)),
     ("oom args", "%d %d whatever" % (efd, oc)),
+    ("pressure low", "%d %d low" % (efd, pl)),
+    ("pressure medium,local", "%d %d medium,local" % (efd, pl)),
+    ("pressure critical,hierarchy", "%d %d critical,hierarchy" % (efd, pl)),
+    ("pressure low,default,extra", "%d %d low,default,extra" % (efd, pl)),
+    ("pressure no level", "%d %d" % (efd, pl)),
+    ("pressure bad level", "%d %d high" % (efd, pl)),
+    ("pressure bad mode", "%d %d low,everywhere" % (efd, pl)),
+    ("pressure empty mode", "%d %d low," % (efd, pl)),
+    ("pressure upper case", "%d %d LOW" % (efd, pl)),
+    ("pressure past 19 bytes", "%d %d critical,hierarchy,local" % (efd, pl)),
+    ("pressure cut at 19", "%d %d medium,hierarchyxxxx" % (efd, pl)),
     ("memory.stat", "%d %d 1M" % (efd, st)),
     ("limit", "%d %d 1M" % (efd, lim)),
     ("parent's file", "%d %d 1M" % (efd, other)),

@@ -1,7 +1,8 @@
 /* Unit tests of notifications (event.c): thresholds signal each crossing
  * up and down, on the group and its ancestors; an OOM signals the
- * subtree's OOM listeners; removal and unlisten release; and under
- * concurrent charges a threshold's signals stay in step with usage. */
+ * subtree's OOM listeners; removal and unlisten release; pressure comes
+ * in windows, by level and mode; and under concurrent charges a
+ * threshold's signals stay in step with usage. */
 #include "engine_fixture.h"
 
 #include <errno.h>
@@ -140,6 +141,49 @@ static void test_removed_group_refuses(void **state)
 	assert_int_equal(memcg_nr_listeners(), 0);
 }
 
+static void test_pressure_windows_levels_and_modes(void **state)
+{
+	struct memcg *a = group(memcg_root(), "a"), *b = group(a, "b");
+	struct counting low_b, crit_b, dflt_a, hier_a, local_a;
+	long W = MEMCG_PRESSURE_WINDOW;
+
+	(void)state;
+	counting_init(&low_b);
+	counting_init(&crit_b);
+	counting_init(&dflt_a);
+	counting_init(&hier_a);
+	counting_init(&local_a);
+	assert_int_equal(memcg_listen(b, MEMCG_EVENT_PRESSURE, MEMCG_PRESSURE_LOW, &low_b.base), 0);
+	assert_int_equal(memcg_listen(b, MEMCG_EVENT_PRESSURE, MEMCG_PRESSURE_CRITICAL, &crit_b.base), 0);
+	assert_int_equal(memcg_listen(a, MEMCG_EVENT_PRESSURE, MEMCG_PRESSURE_LOW, &dflt_a.base), 0);
+	assert_int_equal(memcg_listen(a, MEMCG_EVENT_PRESSURE,
+				      MEMCG_PRESSURE_LOW + 3 * MEMCG_PRESSURE_HIERARCHY, &hier_a.base), 0);
+	assert_int_equal(memcg_listen(a, MEMCG_EVENT_PRESSURE,
+				      MEMCG_PRESSURE_LOW + 3 * MEMCG_PRESSURE_LOCAL, &local_a.base), 0);
+	memcg_events_reclaim(b, W - 1, W - 1);	/* not a window yet */
+	assert_int_equal(signals(&low_b), 0);
+	memcg_events_reclaim(b, 1, 1);		/* a window, all freed: low */
+	assert_int_equal(signals(&low_b), 1);
+	assert_int_equal(signals(&crit_b), 0);
+	assert_int_equal(signals(&dflt_a), 0);	/* b had listeners */
+	assert_int_equal(signals(&hier_a), 1);
+	assert_int_equal(signals(&local_a), 0);
+	memcg_events_reclaim(b, W, W / 50);	/* 98 %: critical */
+	assert_int_equal(signals(&crit_b), 1);
+	assert_int_equal(signals(&low_b), 2);
+	memcg_unlisten(b, &low_b.base);
+	memcg_unlisten(b, &crit_b.base);
+	memcg_events_reclaim(b, W, W / 2);	/* 50 %: low, none below now */
+	assert_int_equal(signals(&dflt_a), 1);
+	assert_int_equal(signals(&hier_a), 3);
+	assert_int_equal(signals(&local_a), 0);
+	memcg_events_reclaim(a, W, 0);		/* a's own */
+	assert_int_equal(signals(&local_a), 1);
+	memcg_unlisten(a, &dflt_a.base);
+	memcg_unlisten(a, &hier_a.base);
+	memcg_unlisten(a, &local_a.base);
+}
+
 /* Threads charge and free around a threshold while others check: each
  * crossing flips the listener's side, so after a last check the number
  * of signals is odd exactly when usage is at or above it. */
@@ -191,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registered_above_usage_is_no_crossing, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_oom_signals_the_subtree, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_removed_group_refuses, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_pressure_windows_levels_and_modes, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_crossings_stay_in_step, engine_setup, engine_teardown),
 	};
 
