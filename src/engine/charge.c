@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "event.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
@@ -69,6 +70,7 @@ void memcg_uncharge(struct memcg *m, long nr, bool memory, bool memsw)
 		page_counter_uncharge(&m->res[MEMCG_RES_MEMORY], nr);
 	if (memsw)
 		page_counter_uncharge(&m->res[MEMCG_RES_MEMSW], nr);
+	memcg_events_check(m);
 }
 
 /* Lock the LRU of the group p points at, rechecking after locking. */

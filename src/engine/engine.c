@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include "anon.h"
+#include "event.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
@@ -56,6 +57,13 @@ static void free_anon(struct task *t)
 	realpage_oom_free(t);
 }
 
+/* A removed group's slab caches die, and its listeners hear of it. */
+static void group_offline(struct memcg *m)
+{
+	slab_group_offline(m);
+	memcg_events_offline(m);
+}
+
 static void wire_page_kinds(void)
 {
 	static const struct reclaim_ops anon_reclaim = {
@@ -91,7 +99,7 @@ static void wire_page_kinds(void)
 	task_register_pages(PAGE_ANON, &anon_task);
 	task_register_pages(PAGE_FILE, &file_task);
 	task_register_pages(PAGE_SLAB, &kmem_task);
-	memcg_set_offline_notifier(slab_group_offline);
+	memcg_set_offline_notifier(group_offline);
 }
 
 int engine_init(const struct memcg_config *cfg)
@@ -114,6 +122,8 @@ int engine_init(const struct memcg_config *cfg)
 
 void engine_exit(void)
 {
+	/* The root goes too: its listeners hear of it. */
+	memcg_events_offline(memcg_root());
 	for (size_t i = NR_PARTS; i-- > 0;)
 		parts[i].exit();
 	memcg_set_offline_notifier(NULL);

@@ -67,6 +67,8 @@ struct memcg {
 	atomic_uint flags;
 	atomic_long refcnt;
 
+	struct memcg_events *events;	/* event.c's, under its lock */
+	long pressure_tried, pressure_freed;	/* the same: this window's */
 	struct memcg_ptr *ptr;		/* this group's own pointer */
 	/* What its slab pages point at: ptr itself under kmem=reparent; under
 	 * kmem=pin one that removal never swings, so kernel memory keeps

@@ -31,6 +31,7 @@ memory.memsw.usage_in_bytes
 memory.move_charge_at_immigrate
 memory.numa_stat
 memory.oom_control
+memory.pressure_level
 memory.soft_limit_in_bytes
 memory.stat
 memory.swappiness
