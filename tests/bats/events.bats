@@ -285,3 +285,16 @@ fill() {
 	signals_are parent 1
 	signals_are own 0
 }
+
+@test "a charge move crosses thresholds of both groups" {
+	mkdir "$MNT/h"
+	echo 1 >"$MNT/h/memory.move_charge_at_immigrate"
+	sleeper_in "$MNT/g"
+	wl "anon $SLEEPER 2M"
+	listen from "$MNT/g" memory.usage_in_bytes 1M
+	listen to "$MNT/h" memory.usage_in_bytes 1M
+	echo "$SLEEPER" >"$MNT/h/tasks"
+	[ "$(cat "$MNT/h/memory.usage_in_bytes")" = 2097152 ]
+	signals_are from 1
+	signals_are to 1
+}
