@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "event.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
@@ -69,6 +70,7 @@ void memcg_uncharge(struct memcg *m, long nr, bool memory, bool memsw)
 		page_counter_uncharge(&m->res[MEMCG_RES_MEMORY], nr);
 	if (memsw)
 		page_counter_uncharge(&m->res[MEMCG_RES_MEMSW], nr);
+	memcg_events_check(m);
 }
 
 /* Lock the LRU of the group p points at, rechecking after locking. */
@@ -96,17 +98,8 @@ void pages_add(struct memcg *m, const uint32_t *idx, long nr, uint32_t flags)
 
 	if (nr <= 0)
 		return;
-	/* A removed group's pointer may already be gone: its nearest live
-	 * ancestor owns its pages (the chain is held by m's reference).
-	 * Slab pages go through the kmem pointer (kmem=pin keeps it). */
-	memcg_rcu_read_lock();
-	for (;;) {
-		p = pg_kind(flags) == PAGE_SLAB ? m->kmem_ptr : m->ptr;
-		if (memcg_ptr_tryget(p, nr))
-			break;
-		m = m->parent;
-	}
-	memcg_rcu_read_unlock();
+	/* Slab pages go through the kmem pointer (kmem=pin keeps it). */
+	p = memcg_ptr_get(m, pg_kind(flags) == PAGE_SLAB, nr);
 	owner = lock_ptr_memcg(p);
 	{
 		uint32_t word = pg_word(p->id, flags);

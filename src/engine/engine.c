@@ -2,12 +2,14 @@
 #include "engine.h"
 
 #include "anon.h"
+#include "event.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
 #include "realpage.h"
 #include "reclaim.h"
 #include "slab.h"
+#include "sock.h"
 #include "task.h"
 
 /* In start order; stopped in reverse. */
@@ -55,6 +57,13 @@ static void free_anon(struct task *t)
 	realpage_oom_free(t);
 }
 
+/* A removed group's slab caches die, and its listeners hear of it. */
+static void group_offline(struct memcg *m)
+{
+	slab_group_offline(m);
+	memcg_events_offline(m);
+}
+
 static void wire_page_kinds(void)
 {
 	static const struct reclaim_ops anon_reclaim = {
@@ -76,13 +85,21 @@ static void wire_page_kinds(void)
 	static const struct task_pages_ops file_task = {
 		.exit = pagecache_unmap_task,
 	};
+	/* The kernel memory a task holds is its socket buffers (slab objects
+	 * are named by tags, not tasks): freed at exit, not by an OOM kill
+	 * under oom=simulate (a live process keeps its sockets). */
+	static const struct task_pages_ops kmem_task = {
+		.exit = sock_task_exit,
+		.release = sock_task_release,
+	};
 
 	reclaim_register(PAGE_ANON, &anon_reclaim);
 	reclaim_register(PAGE_FILE, &file_reclaim);
 	reclaim_register(PAGE_SLAB, &slab_reclaim);
 	task_register_pages(PAGE_ANON, &anon_task);
 	task_register_pages(PAGE_FILE, &file_task);
-	memcg_set_offline_notifier(slab_group_offline);
+	task_register_pages(PAGE_SLAB, &kmem_task);
+	memcg_set_offline_notifier(group_offline);
 }
 
 int engine_init(const struct memcg_config *cfg)
@@ -105,6 +122,8 @@ int engine_init(const struct memcg_config *cfg)
 
 void engine_exit(void)
 {
+	/* The root goes too: its listeners hear of it. */
+	memcg_events_offline(memcg_root());
 	for (size_t i = NR_PARTS; i-- > 0;)
 		parts[i].exit();
 	memcg_set_offline_notifier(NULL);

@@ -238,6 +238,23 @@ bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 	return false;
 }
 
+struct memcg_ptr *memcg_ptr_get(struct memcg *m, bool kmem, long nr)
+{
+	struct memcg_ptr *p;
+
+	/* A removed group's pointer may already be gone: its nearest live
+	 * ancestor owns its charges (the chain is held by m's reference). */
+	memcg_rcu_read_lock();
+	for (;;) {
+		p = kmem ? m->kmem_ptr : m->ptr;
+		if (memcg_ptr_tryget(p, nr))
+			break;
+		m = m->parent;
+	}
+	memcg_rcu_read_unlock();
+	return p;
+}
+
 /* Never called with an LRU lock held: the last put takes the tree lock
  * (src/engine/LOCKING). */
 void memcg_ptr_put(struct memcg_ptr *p, long nr)
@@ -399,6 +416,7 @@ int memcg_tree_init(void)
 	page_counter_init(&machine[MEMCG_RES_MEMSW], NULL,
 			  cfg->mem_pages + cfg->swap_pages);
 	page_counter_init(&machine[MEMCG_RES_KMEM], NULL, max_pages);
+	page_counter_init(&machine[MEMCG_RES_TCP], NULL, max_pages);
 	id_table = table_new();
 	name_table = table_new();
 	if (id_table && name_table)

@@ -22,6 +22,9 @@ enum memcg_res {
 	MEMCG_RES_MEMORY,
 	MEMCG_RES_MEMSW,	/* memory + swap */
 	MEMCG_RES_KMEM,
+	/* Socket buffers (memory.kmem.tcp): as in the kernel's v1, a counter
+	 * of its own, in neither memory nor kmem, limited apart. */
+	MEMCG_RES_TCP,
 	MEMCG_NR_RES,
 };
 
@@ -143,8 +146,8 @@ int memcg_setting(struct memcg *m, enum memcg_setting s);
 long memcg_soft_limit(struct memcg *m);
 
 /* Settings.  Each returns 0 or a negative errno and changes nothing on
- * error.  Limits, which reclaim, are set in reclaim.h.  memcg_set_setting
- * refuses values out of range (swappiness 0-200, move_charge 0-3,
+ * error.  Limits, which reclaim (all but tcp's), are set in reclaim.h.
+ * memcg_set_setting refuses values out of range (swappiness 0-200, move_charge 0-3,
  * oom_kill_disable 0-1 and not on the root, use_hierarchy only 1) and
  * stores any non-zero notify_on_release or clone_children as 1. */
 int memcg_set_setting(struct memcg *m, enum memcg_setting s, uint64_t val);

@@ -67,6 +67,8 @@ struct memcg {
 	atomic_uint flags;
 	atomic_long refcnt;
 
+	struct memcg_events *events;	/* event.c's, under its lock */
+	long pressure_tried, pressure_freed;	/* the same: this window's */
 	struct memcg_ptr *ptr;		/* this group's own pointer */
 	/* What its slab pages point at: ptr itself under kmem=reparent; under
 	 * kmem=pin one that removal never swings, so kernel memory keeps
@@ -120,6 +122,10 @@ struct memcg_ptr *memcg_ptr_from_id(uint32_t id);
 /* Take nr references unless the pointer is already dying (count 0). */
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr);
 void memcg_ptr_put(struct memcg_ptr *p, long nr);
+/* nr references on what charges made in m go through (m is referenced):
+ * its pointer (kmem: its kmem pointer) or, once that is gone with a
+ * removed m, its nearest live ancestor's. */
+struct memcg_ptr *memcg_ptr_get(struct memcg *m, bool kmem, long nr);
 
 /* The group whose res counter c is; NULL for the machine-wide counter
  * above the root (mem=, or mem= plus swap= for memsw). */

@@ -10,6 +10,7 @@
 
 #include "anon.h"
 #include "charge.h"
+#include "event.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "pagecache.h"
@@ -266,6 +267,9 @@ static void move_charges(struct task *t, struct memcg *from, struct memcg *to,
 	page_counter_uncharge_upto(&to->res[MEMCG_RES_MEMSW],
 				   &mv.common->res[MEMCG_RES_MEMSW],
 				   mv.memsw - mv.moved_memsw);
+	/* Usage moved between them: thresholds may have been crossed. */
+	memcg_events_check(from);
+	memcg_events_check(to);
 }
 
 /* Under the tree lock: keep from and to from being removed while charges

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 
+#include "event.h"
 #include "memcg_impl.h"
 #include "rcu.h"
 #include "task.h"
@@ -76,9 +77,13 @@ int memcg_oom(struct memcg *over, enum memcg_res res,
 	if (over && atomic_load(&over->oom_kill_disable)) {
 		atomic_store(&over->oom_need, c->need);
 		atomic_store(&over->oom_res, (int)res);
-		atomic_store(&over->under_oom, 1);
+		/* Entering OOM is news; staying in it, charge after charge,
+		 * is not. */
+		if (!atomic_exchange(&over->under_oom, 1))
+			memcg_events_oom(over);
 		return -ENOMEM;
 	}
+	memcg_events_oom(scope);
 	victim = choose_victim(scope, c, &killable);
 	if (!victim)
 		return -ENOMEM;

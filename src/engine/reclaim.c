@@ -8,6 +8,7 @@
 
 #include "lib/vec.h"
 #include "charge.h"
+#include "event.h"
 #include "memcg_impl.h"
 #include "oom.h"
 #include "page.h"
@@ -220,8 +221,12 @@ int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages)
 	if (res == MEMCG_RES_MEMSW &&
 	    pages < page_counter_limit(&m->res[MEMCG_RES_MEMORY]))
 		err = -EINVAL;
+	/* Reclaim frees no socket buffer: below its usage, the tcp limit is
+	 * refused at once (EBUSY), as the kernel's memcg_update_tcp_max(). */
 	if (!err)
-		err = resize_limit(m, res, pages);
+		err = res == MEMCG_RES_TCP ?
+		      page_counter_set_limit(&m->res[res], pages) :
+		      resize_limit(m, res, pages);
 	if (!err && res == MEMCG_RES_KMEM)
 		memcg_kmem_activate(m);
 	pthread_mutex_unlock(&limit_lock);
@@ -273,7 +278,7 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 		struct page_counter *fail = NULL;
 		enum memcg_res res = MEMCG_RES_MEMSW;
 		struct memcg *over;
-		long excess;
+		long excess, freed;
 		int err;
 
 		/* memsw first, as the kernel: when it is what fails, reclaim
@@ -284,6 +289,7 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 			if (page_counter_try_charge(&m->res[MEMCG_RES_MEMORY],
 						    nr, &fail)) {
 				page_counter_commit_watermark(&m->res[MEMCG_RES_MEMSW], NULL);
+				memcg_events_check(m);
 				return 0;
 			}
 			page_counter_uncharge(&m->res[MEMCG_RES_MEMSW], nr);
@@ -294,8 +300,15 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 		/* Swapping moves a charge from memory to swap: it helps a
 		 * memory limit, never a memsw one. */
 		rc.may_swap = res == MEMCG_RES_MEMORY;
-		if (memcg_reclaim(over, &rc) > 0 && --retries)
+		freed = memcg_reclaim(over, &rc);
+		memcg_events_reclaim(over ? over : memcg_root(),
+				     rc.nr_to_reclaim, freed);
+		if (freed > 0 && --retries)
 			continue;
+		/* Reclaim gave up: the kernel's vmpressure_prio() says
+		 * critical, a whole window that freed nothing. */
+		memcg_events_reclaim(over ? over : memcg_root(),
+				     MEMCG_PRESSURE_WINDOW, 0);
 		err = memcg_oom(over, res, fail, c);
 		if (err)
 			return err;

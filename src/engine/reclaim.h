@@ -59,8 +59,9 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c);
 long memcg_charge_room(struct memcg *m);
 
 /* Set m's limit on res, reclaiming in m's subtree while usage is above
- * it and that makes progress: 0, -EBUSY if usage stays above, -EINVAL for
- * the root or a memory limit above the memsw one (or the reverse). */
+ * it and that makes progress (tcp: no reclaim): 0, -EBUSY if usage stays
+ * above, -EINVAL for the root or a memory limit above the memsw one (or
+ * the reverse). */
 int memcg_set_limit(struct memcg *m, enum memcg_res res, long pages);
 
 /* memory.force_empty: reclaim all of m's memory that can be; always 0

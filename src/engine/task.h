@@ -20,6 +20,7 @@
 
 struct memcg;
 struct real_set;
+struct sock_charge;
 
 struct task {
 	pid_t tid;
@@ -43,6 +44,9 @@ struct task {
 	long rss_file_pages;		/* the RSS sampler's alone (rss.c) */
 	_Atomic(struct real_set *) real; /* host pages it maps (realpage.c) */
 	atomic_long nr_real_anon;	/* charged anon among them */
+	/* Socket-buffer charges (sock.c), under lock, oldest first. */
+	struct sock_charge *sock;
+	size_t nr_sock, cap_sock;
 };
 
 /* A live process leader that no OOM kill chose: what a sampler of real

@@ -28,6 +28,8 @@
  * COMPARE_AGE seconds with the engine before it invalidates them (see
  * still_current()); the rest it invalidates at once. */
 #define COMPARE_MAX 64
+/* Writes longer than this are not kept to compare (see refresh()). */
+#define WROTE_MAX 4096
 #define COMPARE_AGE 1.0
 
 struct record {
@@ -35,12 +37,15 @@ struct record {
 	struct record *hnext;		/* hash chain, under table_lock */
 	struct record *anext, **aprev;	/* armed list, under table_lock */
 	int users;			/* under table_lock */
+	uint64_t lookups;		/* under table_lock: the kernel's count */
 	bool forgotten;			/* under table_lock */
 	pthread_mutex_t lock;		/* serializes renderings */
 	struct ctl_text *text;		/* under lock */
 	struct timespec mtime;		/* under lock */
 	uint64_t rendered;		/* arrival number a rendering started at */
 	bool written;			/* under lock: see fcache_written() */
+	char *wrote;			/* under lock: what the last write at 0 */
+	size_t wrote_len;		/* put in the kernel's copy, or NULL */
 	double rendered_at;		/* under lock: monotonic seconds */
 };
 
@@ -102,6 +107,7 @@ static struct record *record_get(fuse_ino_t ino)
 static void record_free(struct record *r)
 {
 	ctl_text_put(r->text);
+	free(r->wrote);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -134,6 +140,11 @@ static void record_put(struct record *r)
 static void record_arm(struct record *r)
 {
 	pthread_mutex_lock(&table_lock);
+	/* A forgotten record is freed by its last user: never listed. */
+	if (r->forgotten) {
+		pthread_mutex_unlock(&table_lock);
+		return;
+	}
 	/* To the head, even if armed already: the list is newest first. */
 	unlink_armed(r);
 	r->anext = armed;
@@ -223,10 +234,19 @@ static int refresh(struct record *r, struct memcg *m, int idx, uint64_t since)
 		ctl_text_put(t);
 		return 0;
 	}
+	/* The kernel's copy already shows the new text if the last write
+	 * put exactly it at 0 (writes to one inode are serialized by the
+	 * kernel, and a failed one leaves the copy not up to date): keep
+	 * the mtime, and that copy is read without a READ.  Else a new
+	 * mtime makes the kernel drop its copy. */
+	if (!(r->written && r->wrote && !t->err && t->len == r->wrote_len &&
+	      !memcmp(t->data, r->wrote, t->len)))
+		advance_mtime(&r->mtime);
 	r->written = false;
+	free(r->wrote);
+	r->wrote = NULL;
 	ctl_text_put(r->text);
 	r->text = t;
-	advance_mtime(&r->mtime);
 	return 0;
 }
 
@@ -278,7 +298,7 @@ struct ctl_text *fcache_text(fuse_ino_t ino, struct memcg *m, int idx)
 	return t;
 }
 
-void fcache_written(fuse_ino_t ino)
+void fcache_written(fuse_ino_t ino, const char *buf, size_t size, off_t off)
 {
 	struct record *r = record_get(ino);
 
@@ -287,24 +307,46 @@ void fcache_written(fuse_ino_t ino)
 	pthread_mutex_lock(&r->lock);
 	r->written = true;
 	r->rendered = 0;
+	free(r->wrote);
+	r->wrote = off == 0 && size <= WROTE_MAX ? malloc(size ? size : 1) : NULL;
+	if (r->wrote)
+		memcpy(r->wrote, buf, size);
+	r->wrote_len = size;
 	pthread_mutex_unlock(&r->lock);
 	record_put(r);
 }
 
-void fcache_forget(fuse_ino_t ino)
+void fcache_lookup(fuse_ino_t ino)
+{
+	struct record *r = record_get(ino);
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&table_lock);
+	r->lookups++;
+	pthread_mutex_unlock(&table_lock);
+	record_put(r);
+}
+
+void fcache_forget(fuse_ino_t ino, uint64_t nlookup)
 {
 	struct record **pp, *r;
 	bool dead = false;
 
 	pthread_mutex_lock(&table_lock);
 	for (pp = &table[slot_of(ino)]; (r = *pp); pp = &r->hnext) {
-		if (r->ino == ino) {
+		if (r->ino != ino)
+			continue;
+		/* A lookup that raced the kernel's forgetting of the inode
+		 * it had before counts for the inode its reply makes. */
+		r->lookups -= nlookup < r->lookups ? nlookup : r->lookups;
+		if (!r->lookups) {
 			*pp = r->hnext;
 			unlink_armed(r);
 			r->forgotten = true;
 			dead = r->users == 0;
-			break;
 		}
+		break;
 	}
 	pthread_mutex_unlock(&table_lock);
 	if (dead)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "ops.h"
@@ -49,13 +50,20 @@ void fcache_changed(void);
  * every armed inode is told stale. */
 void fcache_attrs_changed(void);
 
-/* A write went through ino: the kernel copied its bytes into the cached
- * text, so the next attributes must differ (a new mtime) even if the text
- * did not change, for the kernel to drop that copy. */
-void fcache_written(fuse_ino_t ino);
+/* A write of size bytes of buf at off went through ino: the kernel copied
+ * them into its cached text, so the next attributes must differ (a new
+ * mtime) even if the text did not change, for the kernel to drop that
+ * copy; unless the text is then exactly those bytes, written at 0. */
+void fcache_written(fuse_ino_t ino, const char *buf, size_t size, off_t off);
 
-/* The kernel dropped ino: its rendering goes too. */
-void fcache_forget(fuse_ino_t ino);
+/* A LOOKUP is about to reply with the file inode ino: counted before
+ * its attributes are rendered, so that a FORGET of the inode the kernel
+ * had before cannot take the record this reply relies on. */
+void fcache_lookup(fuse_ino_t ino);
+
+/* The kernel forgot nlookup lookups of ino: at none left, its rendering
+ * goes too. */
+void fcache_forget(fuse_ino_t ino, uint64_t nlookup);
 
 /* Start (after the mount) and stop (before the session goes) the thread
  * that passes the engine's own changes (exits, sampling) to the kernel. */

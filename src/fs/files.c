@@ -18,6 +18,7 @@
 #include "host/pidwatch.h"
 #include "host/proc.h"
 #include "host/release.h"
+#include "event_control.h"
 #include "render.h"
 
 static long page_bytes(void)
@@ -346,7 +347,8 @@ static int write_workload(struct memcg *m, const struct ctl_file *f,
 /* In readdir order: ASCII order, root-only files among the others. */
 const struct ctl_file ctl_files[] = {
 	SETTING("cgroup.clone_children", MEMCG_CLONE_CHILDREN, read_setting),
-	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL },
+	{ .name = "cgroup.event_control", .mode = 0200, .where = CTL_ALL,
+	  .write = write_event_control },
 	{ .name = "cgroup.procs", .mode = 0644, .where = CTL_ALL,
 	  .read = read_tasks, .write = write_tasks, .opener = true,
 	  .follows_host = true },
@@ -361,6 +363,10 @@ const struct ctl_file ctl_files[] = {
 	COUNTER("memory.kmem.limit_in_bytes", 0644, MEMCG_RES_KMEM, CTL_LIMIT, write_limit),
 	COUNTER("memory.kmem.max_usage_in_bytes", 0644, MEMCG_RES_KMEM, CTL_MAX_USAGE, write_reset),
 	RO("memory.kmem.slabinfo", read_slabinfo, CTL_ALL),
+	COUNTER("memory.kmem.tcp.failcnt", 0644, MEMCG_RES_TCP, CTL_FAILCNT, write_reset),
+	COUNTER("memory.kmem.tcp.limit_in_bytes", 0644, MEMCG_RES_TCP, CTL_LIMIT, write_limit),
+	COUNTER("memory.kmem.tcp.max_usage_in_bytes", 0644, MEMCG_RES_TCP, CTL_MAX_USAGE, write_reset),
+	COUNTER("memory.kmem.tcp.usage_in_bytes", 0444, MEMCG_RES_TCP, CTL_USAGE, NULL),
 	COUNTER("memory.kmem.usage_in_bytes", 0444, MEMCG_RES_KMEM, CTL_USAGE, NULL),
 	COUNTER("memory.limit_in_bytes", 0644, MEMCG_RES_MEMORY, CTL_LIMIT, write_limit),
 	COUNTER("memory.max_usage_in_bytes", 0644, MEMCG_RES_MEMORY, CTL_MAX_USAGE, write_reset),
@@ -371,6 +377,8 @@ const struct ctl_file ctl_files[] = {
 	SETTING("memory.move_charge_at_immigrate", MEMCG_MOVE_CHARGE, read_setting),
 	RO("memory.numa_stat", read_numa_stat, CTL_ALL),
 	SETTING("memory.oom_control", MEMCG_OOM_KILL_DISABLE, read_oom_control),
+	/* Only a target for cgroup.event_control: reads and writes EINVAL. */
+	{ .name = "memory.pressure_level", .mode = 0444, .where = CTL_ALL },
 	{ .name = "memory.soft_limit_in_bytes", .mode = 0644, .where = CTL_ALL,
 	  .read = read_soft_limit, .write = write_soft_limit },
 	RO("memory.stat", read_stat, CTL_ALL),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -18,11 +19,13 @@
 #include "engine/oom.h"
 #include "host/pidwatch.h"
 #include "host/forkscan.h"
+#include "host/listener.h"
 #include "host/reaper.h"
 #include "host/pagetrack.h"
 #include "host/rsstrack.h"
 #include "host/release.h"
 #include "cache.h"
+#include "event_control.h"
 #include "mount.h"
 #include "node.h"
 #include "ops.h"
@@ -203,6 +206,18 @@ static void unmount(struct fuse_session *se, const struct mount_ident *id)
 		fuse_session_unmount(se);
 }
 
+/* Registrations of cgroup.event_control each hold a descriptor (at most
+ * MAX_LISTENERS, listener.c): room for them beside our own. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -238,6 +253,7 @@ int main(int argc, char *argv[])
 	status = EXIT_RUNTIME;
 	if (check_mountpoint(co.mountpoint))
 		goto out_args;
+	raise_fd_limit();
 	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=memcgfs,subtype=memcgfs");
 	if (geteuid() == 0)
 		fuse_opt_add_arg(&args, "-oallow_other");
@@ -252,6 +268,8 @@ int main(int argc, char *argv[])
 	if (fuse_session_mount(se, co.mountpoint) != 0)
 		goto out_signals;
 	identified = mount_identify(co.mountpoint, &ident);
+	if (identified)
+		event_control_set_mount(ident.mnt_id);
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
@@ -261,12 +279,15 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	ret = fcache_start(se);
+	if (!ret && (ret = listeners_start()))
+		fcache_stop();
 	if (ret) {
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
 		engine_stop();
 		goto out_unmount;
 	}
 	ret = fuse_serve(se, &co);
+	listeners_stop();
 	fcache_stop();
 	memcgfs_ops_exit();
 	engine_stop();

@@ -151,6 +151,8 @@ static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 
 	memset(&e, 0, sizeof(e));
 	e.ino = ino_for(req, memcg_id(m), idx);
+	if (idx >= 0)
+		fcache_lookup(e.ino);
 	err = fill_stat(m, e.ino, idx, false, &e.attr, &e.attr_timeout);
 	/* A file's attributes come again at its first use, by GETATTR: an
 	 * invalidation that reaches the kernel before it has made the inode
@@ -160,10 +162,13 @@ static void reply_entry(fuse_req_t req, struct memcg *m, int idx)
 		e.attr_timeout = 0;
 	/* The opener's files are looked up at each open, by the opener. */
 	e.entry_timeout = idx >= 0 && ctl_files[idx].opener ? 0 : TIMEOUT;
-	if (err)
+	if (err) {
+		if (idx >= 0)
+			fcache_forget(e.ino, 1);	/* not looked up after all */
 		fuse_reply_err(req, -err);
-	else
+	} else {
 		fuse_reply_entry(req, &e);
+	}
 }
 
 /* The directory group of inode dir, or NULL after replying an error. */
@@ -665,10 +670,11 @@ static bool ctl_write_begin(fuse_req_t req, fuse_ino_t ino,
 
 /* Done before a write's reply: a read that starts after it returned sees
  * what it did, and not the bytes it wrote. */
-static void ctl_write_end(struct ctl_write *w, fuse_ino_t ino)
+static void ctl_write_end(struct ctl_write *w, fuse_ino_t ino,
+			  const char *buf, size_t size, off_t off)
 {
 	memcg_put(w->m);
-	fcache_written(ino);
+	fcache_written(ino, buf, size, off);
 	fcache_changed();
 }
 
@@ -681,7 +687,7 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	if (!ctl_write_begin(req, ino, &w))
 		return;
 	err = ctl_write(&w, ino, buf, size, off);
-	ctl_write_end(&w, ino);
+	ctl_write_end(&w, ino, buf, size, off);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -690,7 +696,7 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 
 static void memcgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	fcache_forget(ino);
+	fcache_forget(ino, nlookup);
 	fuse_reply_none(req);
 }
 
@@ -698,7 +704,7 @@ static void memcgfs_forget_multi(fuse_req_t req, size_t count,
 				 struct fuse_forget_data *forgets)
 {
 	for (size_t i = 0; i < count; i++)
-		fcache_forget(forgets[i].ino);
+		fcache_forget(forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -816,29 +822,6 @@ static void memcgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	reply_eperm(req);
 }
 
-static void memcgfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			     const char *value, size_t size, int flags)
-{
-	fuse_reply_err(req, ENOTSUP);
-}
-
-static void memcgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			     size_t size)
-{
-	fuse_reply_err(req, ENOTSUP);
-}
-
-static void memcgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-	fuse_reply_err(req, ENOTSUP);
-}
-
-static void memcgfs_removexattr(fuse_req_t req, fuse_ino_t ino,
-				const char *name)
-{
-	fuse_reply_err(req, ENOTSUP);
-}
-
 void memcgfs_ops_exit(void)
 {
 	pthread_mutex_lock(&streams_lock);
@@ -871,8 +854,7 @@ const struct fuse_lowlevel_ops memcgfs_ops = {
 	.symlink = memcgfs_symlink,
 	.link = memcgfs_link,
 	.unlink = memcgfs_unlink,
-	.setxattr = memcgfs_setxattr,
-	.getxattr = memcgfs_getxattr,
-	.listxattr = memcgfs_listxattr,
-	.removexattr = memcgfs_removexattr,
+	/* No extended attributes: unanswered (ENOSYS), the kernel says
+	 * ENOTSUP for them from then on without asking, also for the
+	 * security.capability it looks up before each write. */
 };

@@ -12,6 +12,7 @@
 #include "engine/memcg.h"
 #include "engine/pagecache.h"
 #include "engine/slab.h"
+#include "engine/sock.h"
 #include "engine/task.h"
 
 #define MAX_ARGS 4
@@ -50,8 +51,9 @@ static struct task *arg_task(struct cmd_line *cl, const char *s, int *err)
 	return cl->env->task_of(pid, cl->env->ctx, err);
 }
 
-/* anon PID SIZE, free PID SIZE */
-static int cmd_anon(struct cmd_line *cl, bool fault)
+/* PID SIZE: anon and tcp charge (charge), free and tcpfree free (drop). */
+static int cmd_pid_size(struct cmd_line *cl, int (*charge)(struct task *, long),
+			long (*drop)(struct task *, long))
 {
 	struct task *t;
 	long pages;
@@ -62,16 +64,18 @@ static int cmd_anon(struct cmd_line *cl, bool fault)
 	t = arg_task(cl, cl->argv[0], &err);
 	if (!t)
 		return err;
-	if (fault)
-		err = anon_fault(t, pages);
+	if (charge)
+		err = charge(t, pages);
 	else
-		anon_free(t, pages);
+		drop(t, pages);
 	task_put(t);
 	return err;
 }
 
-static int cmd_fault(struct cmd_line *cl) { return cmd_anon(cl, true); }
-static int cmd_free(struct cmd_line *cl) { return cmd_anon(cl, false); }
+static int cmd_fault(struct cmd_line *cl) { return cmd_pid_size(cl, anon_fault, NULL); }
+static int cmd_free(struct cmd_line *cl) { return cmd_pid_size(cl, NULL, anon_free); }
+static int cmd_tcp(struct cmd_line *cl) { return cmd_pid_size(cl, sock_charge, NULL); }
+static int cmd_tcpfree(struct cmd_line *cl) { return cmd_pid_size(cl, NULL, sock_free); }
 
 /* read PID FILE SIZE, map PID FILE SIZE */
 static int cmd_read_common(struct cmd_line *cl, bool map)
@@ -175,6 +179,8 @@ static const struct {
 	{ "kfree", 1, 2, cmd_kfree },
 	{ "shrink", 0, 1, cmd_shrink },
 	{ "reap", 0, 0, cmd_reap },
+	{ "tcp", 2, 2, cmd_tcp },
+	{ "tcpfree", 2, 2, cmd_tcpfree },
 };
 
 static int run_line(char *line, const struct workload_env *env)

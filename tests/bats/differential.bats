@@ -44,6 +44,12 @@ declare -gA DEVIATION=(
 	# wants a number before the suffix, anything else EINVAL.
 	["limits: w|memory.limit_in_bytes|M"]="EINVAL / OK|12582912"
 
+	# The tcp limit parses as the others, with the same two deviations.
+	["tcp: w|memory.kmem.tcp.limit_in_bytes|18446744073709551616"]="EINVAL / OK|12582912"
+	["tcp: w|memory.kmem.tcp.limit_in_bytes|16E"]="EINVAL / OK|12582912"
+	["tcp: w|memory.kmem.tcp.limit_in_bytes| "]="OK / OK|12582912"
+	["tcp: w|memory.kmem.tcp.limit_in_bytes|\n"]="OK / OK|12582912"
+
 	# Kernels since 6.x accept and ignore kmem.limit_in_bytes writes;
 	# memcgfs(8) FILES IN EACH GROUP, KERNEL MEMORY keeps the limit on the kmem counter.
 	["memsw: w|memory.kmem.limit_in_bytes|1M"]="OK / OK|1048576"
@@ -285,11 +291,13 @@ common_files() {
 MAN_FILES="cgroup.clone_children cgroup.event_control cgroup.procs
 memory.failcnt memory.force_empty memory.kmem.failcnt
 memory.kmem.limit_in_bytes memory.kmem.max_usage_in_bytes
-memory.kmem.slabinfo memory.kmem.usage_in_bytes memory.limit_in_bytes
+memory.kmem.slabinfo memory.kmem.tcp.failcnt memory.kmem.tcp.limit_in_bytes
+memory.kmem.tcp.max_usage_in_bytes memory.kmem.tcp.usage_in_bytes
+memory.kmem.usage_in_bytes memory.limit_in_bytes
 memory.max_usage_in_bytes memory.memsw.failcnt memory.memsw.limit_in_bytes
 memory.memsw.max_usage_in_bytes memory.memsw.usage_in_bytes
 memory.move_charge_at_immigrate memory.numa_stat memory.oom_control
-memory.soft_limit_in_bytes memory.stat memory.swappiness
+memory.pressure_level memory.soft_limit_in_bytes memory.stat memory.swappiness
 memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 
 # ---- tests ----------------------------------------------------------------
@@ -302,11 +310,11 @@ memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 	# memcgfs: exactly the manual's files, in its readdir order.
 	[ "$mine" = "$spec" ] || { diff <(echo "$spec") <(echo "$mine"); false; }
 	# Every one of them is a kernel file too; the kernel may have more
-	# (memory.kmem.tcp.*, memory.pressure_level, vendor files).
+	# (vendor files).
 	local missing
 	missing=$(comm -23 <(echo "$spec" | sort) <(echo "$kernel"))
 	[ -z "$missing" ] || { echo "not on the kernel: $missing"; false; }
-	[ "$(common_files | wc -l)" -eq 26 ]
+	[ "$(common_files | wc -l)" -eq 31 ]
 }
 
 @test "diff: modes and owners of the common files and the group" {
@@ -430,6 +438,37 @@ memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 	EOF
 }
 
+@test "diff: memory.kmem.tcp.limit_in_bytes writes" {
+	compare tcp <<-'EOF'
+	base|memory.kmem.tcp.limit_in_bytes|memory.kmem.tcp.limit_in_bytes|12M
+	w|memory.kmem.tcp.limit_in_bytes|1M
+	w|memory.kmem.tcp.limit_in_bytes|2k
+	w|memory.kmem.tcp.limit_in_bytes|1G
+	w|memory.kmem.tcp.limit_in_bytes|1T
+	w|memory.kmem.tcp.limit_in_bytes|7E
+	w|memory.kmem.tcp.limit_in_bytes|8E
+	w|memory.kmem.tcp.limit_in_bytes|4097
+	w|memory.kmem.tcp.limit_in_bytes|4095
+	w|memory.kmem.tcp.limit_in_bytes|0
+	w|memory.kmem.tcp.limit_in_bytes|0x100000
+	w|memory.kmem.tcp.limit_in_bytes|010000000
+	w|memory.kmem.tcp.limit_in_bytes|-1
+	w|memory.kmem.tcp.limit_in_bytes|9223372036854775807
+	w|memory.kmem.tcp.limit_in_bytes|18446744073709551615
+	w|memory.kmem.tcp.limit_in_bytes|18446744073709551616
+	w|memory.kmem.tcp.limit_in_bytes|16E
+	w|memory.kmem.tcp.limit_in_bytes|
+	w|memory.kmem.tcp.limit_in_bytes| 
+	w|memory.kmem.tcp.limit_in_bytes|\n
+	w|memory.kmem.tcp.limit_in_bytes|  2M  \n
+	w|memory.kmem.tcp.limit_in_bytes|1.5M
+	w|memory.kmem.tcp.limit_in_bytes|-2
+	w|memory.kmem.tcp.limit_in_bytes|abc
+	w|memory.kmem.tcp.limit_in_bytes|1M2
+	w|memory.kmem.tcp.limit_in_bytes|1M\0
+	EOF
+}
+
 @test "diff: integer settings: swappiness, oom_control, use_hierarchy, flags" {
 	compare settings <<-'EOF'
 	base|memory.swappiness|memory.swappiness|30
@@ -516,6 +555,10 @@ memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 	w|memory.max_usage_in_bytes|junk
 	w|memory.kmem.max_usage_in_bytes|1
 	w|memory.memsw.max_usage_in_bytes|-1
+	w|memory.kmem.tcp.failcnt|3
+	w|memory.kmem.tcp.failcnt|
+	w|memory.kmem.tcp.max_usage_in_bytes|0
+	w|memory.kmem.tcp.max_usage_in_bytes|junk
 	w|memory.force_empty|0
 	w|memory.force_empty|1
 	w|memory.force_empty|abc
@@ -574,6 +617,7 @@ memory.usage_in_bytes memory.use_hierarchy notify_on_release tasks"
 	w|memory.usage_in_bytes|0
 	w|memory.memsw.usage_in_bytes|0
 	w|memory.kmem.usage_in_bytes|0
+	w|memory.kmem.tcp.usage_in_bytes|0
 	w|memory.stat|0
 	w|memory.numa_stat|0
 	w|memory.kmem.slabinfo|0

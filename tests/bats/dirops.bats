@@ -17,6 +17,10 @@ memory.kmem.failcnt
 memory.kmem.limit_in_bytes
 memory.kmem.max_usage_in_bytes
 memory.kmem.slabinfo
+memory.kmem.tcp.failcnt
+memory.kmem.tcp.limit_in_bytes
+memory.kmem.tcp.max_usage_in_bytes
+memory.kmem.tcp.usage_in_bytes
 memory.kmem.usage_in_bytes
 memory.limit_in_bytes
 memory.max_usage_in_bytes
@@ -27,6 +31,7 @@ memory.memsw.usage_in_bytes
 memory.move_charge_at_immigrate
 memory.numa_stat
 memory.oom_control
+memory.pressure_level
 memory.soft_limit_in_bytes
 memory.stat
 memory.swappiness

@@ -51,45 +51,52 @@ same() {
 	return 1
 }
 
-# each_way FILE: every way of reading FILE gives the bytes one read(2)
-# with a large buffer gives (and that is not empty).
-each_way() {
-	local f=$1 t=$BATS_TEST_TMPDIR ref=$BATS_TEST_TMPDIR/ref
-	"$READPROBE" read "$f" 65536 >"$ref"
-	[ -s "$ref" ] || { echo "$f: read(2) gave nothing" >&2; return 1; }
-	! grep -q '^ERR ' "$ref" || { cat "$ref" >&2; return 1; }
-	local bs
-	for bs in 1 3 7 4096; do
-		"$READPROBE" read "$f" "$bs" >"$t/got"
-		same "$t/got" "$ref" "$f read with $bs-byte buffers" || return 1
+# way FILE WHAT CMD...: CMD's output is what one read(2) of FILE with a
+# large buffer gives (not empty, no error).  Tries TRIES times with a new
+# reference each: the kernel's own statistics may move between two reads
+# of its group (its stat flush, the sleepers' last faults after their
+# move), which says nothing of the reader; memcgfs's test group is still,
+# and gets one try.
+way() {
+	local f=$1 what=$2 t=$BATS_TEST_TMPDIR try
+	shift 2
+	for try in $(seq 1 "${TRIES:-1}"); do
+		"$READPROBE" read "$f" 65536 >"$t/ref"
+		[ -s "$t/ref" ] || { echo "$f: read(2) gave nothing" >&2; return 1; }
+		! grep -q '^ERR ' "$t/ref" || { cat "$t/ref" >&2; return 1; }
+		"$@" >"$t/got"
+		cmp -s "$t/got" "$t/ref" && return 0
 	done
-	"$READPROBE" pread "$f" 0 >"$t/got"
-	same "$t/got" "$ref" "$f pread at 0" || return 1
-	"$READPROBE" pread "$f" 3 >"$t/got"
-	tail -c +4 "$ref" >"$t/tail"
-	same "$t/got" "$t/tail" "$f pread at 3" || return 1
-	"$READPROBE" reread "$f" 3 >"$t/got"
-	same "$t/got" "$ref" "$f read, then pread at 0 on the same fd" || return 1
-	"$READPROBE" sendfile "$f" >"$t/got"
-	same "$t/got" "$ref" "$f sendfile" || return 1
-	"$READPROBE" splice "$f" >"$t/got"
-	same "$t/got" "$ref" "$f splice" || return 1
-	dd if="$f" bs=1 status=none >"$t/got"
-	same "$t/got" "$ref" "$f dd bs=1" || return 1
-	cp "$f" "$t/got"
-	same "$t/got" "$ref" "$f cp" || return 1
-	python3 -c 'import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])' \
-		"$f" "$t/got"
-	same "$t/got" "$ref" "$f shutil.copyfile (sendfile)" || return 1
+	echo "$f $what: differs from read(2):" >&2
+	diff <(od -c "$t/ref") <(od -c "$t/got") | head -10 >&2
+	return 1
+}
+
+# each_way FILE: every way of reading FILE gives the bytes one read(2)
+# with a large buffer gives.
+each_way() {
+	local f=$1 bs
+	for bs in 1 3 7 4096; do
+		way "$f" "read with $bs-byte buffers" "$READPROBE" read "$f" "$bs" || return 1
+	done
+	way "$f" "pread at 0" "$READPROBE" pread "$f" 0 || return 1
+	way "$f" "pread at 3" sh -c 'head -c 3 "$2" && "$1" pread "$2" 3' sh \
+		"$READPROBE" "$f" || return 1
+	way "$f" "read, then pread at 0 on the same fd" "$READPROBE" reread "$f" 3 || return 1
+	way "$f" "sendfile" "$READPROBE" sendfile "$f" || return 1
+	way "$f" "splice" "$READPROBE" splice "$f" || return 1
+	way "$f" "dd bs=1" dd if="$f" bs=1 status=none || return 1
+	way "$f" "cp" sh -c 'cp "$1" "$2/cp" && cat "$2/cp"' sh "$f" "$BATS_TEST_TMPDIR" || return 1
+	way "$f" "shutil.copyfile (sendfile)" python3 -c \
+		'import shutil, sys; shutil.copyfile(sys.argv[1], "/dev/stdout")' "$f" || return 1
 	if command -v busybox >/dev/null; then
-		busybox cat "$f" >"$t/got"
-		same "$t/got" "$ref" "$f busybox cat" || return 1
+		way "$f" "busybox cat" busybox cat "$f" || return 1
 	fi
 	# copy_file_range to another file system: the kernel's EXDEV, or
 	# the bytes.
-	"$READPROBE" copy "$f" >"$t/got"
-	if [ "$(cat "$t/got")" != "ERR EXDEV" ]; then
-		same "$t/got" "$ref" "$f copy_file_range" || return 1
+	"$READPROBE" copy "$f" >"$BATS_TEST_TMPDIR/copy"
+	if [ "$(cat "$BATS_TEST_TMPDIR/copy")" != "ERR EXDEV" ]; then
+		way "$f" "copy_file_range" "$READPROBE" copy "$f" || return 1
 	fi
 }
 
@@ -111,7 +118,7 @@ kinds() {
 @test "kernel: every way of reading a group's value, list and tables gives read(2)'s bytes" {
 	kernel_group
 	prepare "$KG"
-	kinds "$KG"
+	TRIES=3 kinds "$KG"
 }
 
 @test "memcgfs: the root's files read the same every way" {

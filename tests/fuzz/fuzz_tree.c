@@ -48,7 +48,8 @@ static const char *const files[] = {
 	"cgroup.clone_children", "cgroup.procs", "memory.failcnt",
 	"memory.force_empty", "memory.kmem.failcnt",
 	"memory.kmem.limit_in_bytes", "memory.kmem.max_usage_in_bytes",
-	"memory.limit_in_bytes", "memory.max_usage_in_bytes",
+	"memory.kmem.tcp.failcnt", "memory.kmem.tcp.limit_in_bytes",
+	"memory.kmem.tcp.max_usage_in_bytes", "memory.limit_in_bytes", "memory.max_usage_in_bytes",
 	"memory.memsw.failcnt", "memory.memsw.limit_in_bytes",
 	"memory.memsw.max_usage_in_bytes", "memory.move_charge_at_immigrate",
 	"memory.oom_control", "memory.soft_limit_in_bytes",
@@ -153,7 +154,8 @@ static void workload_line(struct text *t)
 		add(t, "anon %d %s", some_pid(), size_word());
 		break;
 	case 3:
-		add(t, "free %d %s", some_pid(), size_word());
+		add(t, pick(3) ? "free %d %s" : pick(2) ? "tcp %d %s" : "tcpfree %d %s",
+		    some_pid(), size_word());
 		break;
 	case 4:
 		add(t, "read %d %s %s", some_pid(), file, size_word());
