@@ -142,16 +142,32 @@ static bool drop(struct thresholds *t, struct memcg_listener *l)
 	return false;
 }
 
+/* The group's registrations, or what is left of them, go. */
+static void events_free(struct memcg_events *ev)
+{
+	free(ev->usage[0].entries);
+	free(ev->usage[1].entries);
+	free(ev->oom.entries);
+	free(ev->pressure.entries);
+	free(ev);
+}
+
 void memcg_unlisten(struct memcg *m, struct memcg_listener *l)
 {
+	struct memcg_events *ev;
 	bool found = false;
 
 	pthread_mutex_lock(&events_lock);
-	if (m->events) {
-		found = drop(&m->events->oom, l) ||
-			drop(&m->events->pressure, l);
+	ev = m->events;
+	if (ev) {
+		found = drop(&ev->oom, l) || drop(&ev->pressure, l);
 		for (int k = 0; k < 2 && !found; k++)
-			found = drop(&m->events->usage[k], l);
+			found = drop(&ev->usage[k], l);
+		if (!ev->oom.nr && !ev->pressure.nr && !ev->usage[0].nr &&
+		    !ev->usage[1].nr) {
+			events_free(ev);
+			m->events = NULL;
+		}
 	}
 	if (found)
 		atomic_fetch_sub(&nr_listeners, 1);
@@ -251,10 +267,8 @@ void memcg_events_offline(struct memcg *m)
 	if (!ev)
 		return;
 	/* Released unlocked: a release may take other locks. */
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 4; k++)
 		for (long i = 0; i < all[k]->nr; i++)
 			all[k]->entries[i].l->release(all[k]->entries[i].l, true);
-		free(all[k]->entries);
-	}
-	free(ev);
+	events_free(ev);
 }

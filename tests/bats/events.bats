@@ -298,3 +298,20 @@ fill() {
 	signals_are from 1
 	signals_are to 1
 }
+
+@test "a real process going past its limit signals OOM and critical pressure (track=rss)" {
+	remount track=rss,rss_interval=20
+	mkdir "$MNT/g"
+	echo 16M >"$MNT/g/memory.limit_in_bytes"
+	listen oom "$MNT/g" memory.oom_control
+	listen critical "$MNT/g" memory.pressure_level critical
+	# 8 MiB steps, 50 ms apart, until the kill.
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" 8 20 50' sh "$MNT/g" \
+		"$MEMHOG" >/dev/null 2>&1 </dev/null &
+	local hog=$! status=0
+	SLEEPERS="${SLEEPERS:-} $hog"
+	wait "$hog" || status=$?
+	[ "$status" -eq 137 ]	# SIGKILL
+	eventually 5 signals_reach oom 1
+	eventually 5 signals_reach critical 1
+}
