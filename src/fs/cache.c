@@ -47,6 +47,7 @@ struct record {
 	char *wrote;			/* under lock: what the last write at 0 */
 	size_t wrote_len;		/* put in the kernel's copy, or NULL */
 	double rendered_at;		/* under lock: monotonic seconds */
+	double changed_at;		/* under lock: when text last changed */
 };
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -247,6 +248,7 @@ static int refresh(struct record *r, struct memcg *m, int idx, uint64_t since)
 	r->wrote = NULL;
 	ctl_text_put(r->text);
 	r->text = t;
+	r->changed_at = r->rendered_at;
 	return 0;
 }
 
@@ -357,7 +359,11 @@ void fcache_forget(fuse_ino_t ino, uint64_t nlookup)
  * of the last COMPARE_AGE seconds, whose GETATTR the kernel may not have
  * taken in yet: an invalidation of such an inode makes the kernel drop
  * the reply and read on in its old pages, so one for nothing would serve
- * a text from before a change that completed before the read began. */
+ * a text from before a change that completed before the read began.
+ * And only if the text did not change in that time: two GETATTRs with
+ * different texts may be in flight, and the kernel may take the older
+ * one's reply and drop the newer's (each reply it takes moves its
+ * attr_version), keeping a text older than ours for the whole timeout. */
 static bool still_current(struct record *r)
 {
 	struct memcg *m;
@@ -367,6 +373,7 @@ static bool still_current(struct record *r)
 
 	pthread_mutex_lock(&r->lock);
 	if (r->text && !r->written && monotonic() - r->rendered_at < COMPARE_AGE &&
+	    monotonic() - r->changed_at >= COMPARE_AGE &&
 	    (m = inode_group(r->ino, &idx))) {
 		/* Task lists follow the host: not worth a /proc scan here. */
 		if (idx >= 0 && !ctl_files[idx].follows_host &&

@@ -120,7 +120,7 @@ EOF
 	echo "$SLEEPER" >"$MNT/g/tasks"
 	mkdir "$MNT/h"
 	fresh "$SLEEPER" <<'EOF'
-import os, sys, threading
+import os, sys, threading, time
 m, pid = sys.argv[1], int(sys.argv[2])
 N = 1500
 LIMIT0 = 4096 * 24415                       # 9 digits, and so are the next N
@@ -145,15 +145,36 @@ def value(b, what):
     check(b.endswith(b"\n") and b[:-1].isdigit(), "%s: torn %r" % (what, b))
     return int(b) if b[:-1].isdigit() else -1
 
+# A read racing another reader's revalidation may get the old pages
+# until that reader has dropped them (the kernel marks the attributes
+# valid first, then waits for the pages' READ in flight; READPATH,
+# "Limits"): a stale read is read again for up to 0.2 s, and such second
+# chances must stay rare.  Staleness that lasts is what fails.
+second_chances = [0]
+
+def settled(read, want, what):
+    got = read()
+    if got != want:
+        second_chances[0] += 1
+        for _ in range(40):
+            time.sleep(0.005)
+            got = read()
+            if got == want:
+                break
+    check(got == want, "%s stale: %d, not %d" % (what, got, want))
+
+def open_read(path):
+    with open(path, "rb") as f:
+        return value(f.read(), path)
+
 def limit_writer():
     kept = os.open(limit, os.O_RDONLY)
     for i in range(1, N):
         v = LIMIT0 + 4096 * i
         with open(limit, "w") as w:
             w.write("%d\n" % v)
-        check(value(os.pread(kept, 4096, 0), "limit") == v, "limit stale at %d" % v)
-        with open(hstat, "rb") as f:
-            check(value(f.read(), hstat) == v, "memory.stat stale at %d" % v)
+        settled(lambda: value(os.pread(kept, 4096, 0), "limit"), v, "kept limit")
+        settled(lambda: open_read(hstat), v, "memory.stat's limit")
 
 def workload_writer():
     kept = os.open(usage, os.O_RDONLY)
@@ -161,11 +182,8 @@ def workload_writer():
         with open(m + "/memcgfs.workload", "w") as w:
             w.write("anon %d 4096\n" % pid)
         want = 4096 * (USAGE0 + i)
-        with open(usage, "rb") as f:
-            got = value(f.read(), "usage")
-            check(got == want, "usage stale at %d: %d" % (i, got))
-        check(value(os.pread(kept, 4096, 0), "usage") == want,
-              "kept usage stale at %d" % i)
+        settled(lambda: open_read(usage), want, "usage")
+        settled(lambda: value(os.pread(kept, 4096, 0), "usage"), want, "kept usage")
 
 def reader(path, how):
     last = -1
@@ -198,5 +216,6 @@ for t in ts:
 for t in ts:
     t.join()
 assert not errors, errors[0]
+assert second_chances[0] <= N // 20, "%d stale reads" % second_chances[0]
 EOF
 }
