@@ -1,4 +1,4 @@
-/* Usage thresholds and OOM notifications; see event.h. */
+/* Usage thresholds, OOM and pressure notifications; see event.h. */
 #include "event.h"
 
 #include <errno.h>
@@ -13,21 +13,19 @@ struct threshold {
 	struct memcg_listener *l;
 };
 
-/* One usage counter's thresholds, sorted by pages, and which of them
- * usage has reached: entries[0..current] are <= usage (current is -1 if
- * none is). */
+/* One kind's listeners on a group, sorted by pages.  For the two usage
+ * kinds pages is the threshold and current says which of them usage has
+ * reached: entries[0..current] are <= usage (current is -1 if none is).
+ * OOM listeners leave pages 0; pressure listeners hold their level
+ * + 3 * mode there. */
 struct thresholds {
 	struct threshold *entries;
 	long nr, current;
 };
 
-/* What is registered on one group: an array of each kind.  OOM listeners
- * sit in oom.entries with pages unused, pressure listeners in
- * pressure.entries with pages their level + 3 * mode. */
+/* What is registered on one group, by enum memcg_event. */
 struct memcg_events {
-	struct thresholds usage[2];	/* MEMCG_EVENT_USAGE, MEMCG_EVENT_MEMSW */
-	struct thresholds oom;
-	struct thresholds pressure;
+	struct thresholds of[MEMCG_NR_EVENTS];
 };
 
 /* One lock for every group's registrations (LOCKING: a leaf).  The charge
@@ -35,6 +33,7 @@ struct memcg_events {
 static pthread_mutex_t events_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_long nr_listeners;
 
+/* The counter of each usage kind (MEMCG_EVENT_USAGE, MEMCG_EVENT_MEMSW). */
 static const enum memcg_res event_res[2] = { MEMCG_RES_MEMORY, MEMCG_RES_MEMSW };
 
 long memcg_nr_listeners(void)
@@ -57,9 +56,9 @@ static void crossings(struct thresholds *t, long usage)
 
 static void check_group(struct memcg *m)
 {
-	for (int k = 0; k < 2; k++)
-		if (m->events->usage[k].nr)
-			crossings(&m->events->usage[k],
+	for (int k = MEMCG_EVENT_USAGE; k <= MEMCG_EVENT_MEMSW; k++)
+		if (m->events->of[k].nr)
+			crossings(&m->events->of[k],
 				  page_counter_read(&m->res[event_res[k]]));
 }
 
@@ -91,34 +90,49 @@ static int add(struct thresholds *t, long pages, struct memcg_listener *l)
 	return 0;
 }
 
-int memcg_listen(struct memcg *m, enum memcg_event ev, long threshold,
+/* Free m's registrations if none is left. */
+static void events_put_empty(struct memcg *m)
+{
+	for (int k = 0; k < MEMCG_NR_EVENTS; k++)
+		if (m->events->of[k].nr)
+			return;
+	for (int k = 0; k < MEMCG_NR_EVENTS; k++)
+		free(m->events->of[k].entries);
+	free(m->events);
+	m->events = NULL;
+}
+
+int memcg_listen(struct memcg *m, enum memcg_event ev, long arg,
 		 struct memcg_listener *l)
 {
-	int err = 0;
+	struct thresholds *t;
+	int err;
 
 	pthread_mutex_lock(&events_lock);
 	if (!memcg_online(m)) {
-		err = -ENODEV;
-	} else if (!m->events && !(m->events = calloc(1, sizeof(*m->events)))) {
-		err = -ENOMEM;
-	} else if (ev == MEMCG_EVENT_OOM) {
-		err = add(&m->events->oom, 0, l);
-		if (!err && atomic_load(&m->under_oom))
-			l->signal(l);
-	} else if (ev == MEMCG_EVENT_PRESSURE) {
-		err = add(&m->events->pressure, threshold, l);
-	} else {
-		struct thresholds *t = &m->events->usage[ev];
-		long usage;
-
-		/* Crossings so far go to those who were there; then where
-		 * usage is now, not a crossing, for the new one too. */
+		pthread_mutex_unlock(&events_lock);
+		return -ENODEV;
+	}
+	if (!m->events && !(m->events = calloc(1, sizeof(*m->events)))) {
+		pthread_mutex_unlock(&events_lock);
+		return -ENOMEM;
+	}
+	t = &m->events->of[ev];
+	/* Crossings so far go to those who were there. */
+	if (ev <= MEMCG_EVENT_MEMSW)
 		check_group(m);
-		err = add(t, threshold, l);
-		usage = page_counter_read(&m->res[event_res[ev]]);
+	err = add(t, ev == MEMCG_EVENT_OOM ? 0 : arg, l);
+	if (err) {
+		events_put_empty(m);
+	} else if (ev <= MEMCG_EVENT_MEMSW) {
+		/* Where usage is now, not a crossing, for the new one too. */
+		long usage = page_counter_read(&m->res[event_res[ev]]);
+
 		for (t->current = -1; t->current + 1 < t->nr &&
 		     t->entries[t->current + 1].pages <= usage;)
 			t->current++;
+	} else if (ev == MEMCG_EVENT_OOM && atomic_load(&m->under_oom)) {
+		l->signal(l);
 	}
 	if (!err)
 		atomic_fetch_add(&nr_listeners, 1);
@@ -142,32 +156,15 @@ static bool drop(struct thresholds *t, struct memcg_listener *l)
 	return false;
 }
 
-/* The group's registrations, or what is left of them, go. */
-static void events_free(struct memcg_events *ev)
-{
-	free(ev->usage[0].entries);
-	free(ev->usage[1].entries);
-	free(ev->oom.entries);
-	free(ev->pressure.entries);
-	free(ev);
-}
-
 void memcg_unlisten(struct memcg *m, struct memcg_listener *l)
 {
-	struct memcg_events *ev;
 	bool found = false;
 
 	pthread_mutex_lock(&events_lock);
-	ev = m->events;
-	if (ev) {
-		found = drop(&ev->oom, l) || drop(&ev->pressure, l);
-		for (int k = 0; k < 2 && !found; k++)
-			found = drop(&ev->usage[k], l);
-		if (!ev->oom.nr && !ev->pressure.nr && !ev->usage[0].nr &&
-		    !ev->usage[1].nr) {
-			events_free(ev);
-			m->events = NULL;
-		}
+	if (m->events) {
+		for (int k = 0; k < MEMCG_NR_EVENTS && !found; k++)
+			found = drop(&m->events->of[k], l);
+		events_put_empty(m);
 	}
 	if (found)
 		atomic_fetch_sub(&nr_listeners, 1);
@@ -178,10 +175,11 @@ void memcg_unlisten(struct memcg *m, struct memcg_listener *l)
 
 static int oom_signal(struct memcg *m, void *arg)
 {
+	struct thresholds *t = m->events ? &m->events->of[MEMCG_EVENT_OOM] : NULL;
+
 	(void)arg;
-	if (m->events)
-		for (long i = 0; i < m->events->oom.nr; i++)
-			m->events->oom.entries[i].l->signal(m->events->oom.entries[i].l);
+	for (long i = 0; t && i < t->nr; i++)
+		t->entries[i].l->signal(t->entries[i].l);
 	return 0;
 }
 
@@ -210,7 +208,7 @@ static enum memcg_pressure_level pressure_level(long tried, long freed)
 static bool pressure_signal(struct memcg *m, enum memcg_pressure_level level,
 			    bool ancestor, bool heard)
 {
-	struct thresholds *t = &m->events->pressure;
+	struct thresholds *t = &m->events->of[MEMCG_EVENT_PRESSURE];
 	bool any = false;
 
 	for (long i = 0; i < t->nr; i++) {
@@ -250,25 +248,20 @@ void memcg_events_reclaim(struct memcg *m, long tried, long freed)
 void memcg_events_offline(struct memcg *m)
 {
 	struct memcg_events *ev;
-	struct thresholds *all[4];
 
 	pthread_mutex_lock(&events_lock);
 	ev = m->events;
 	m->events = NULL;
-	if (ev) {
-		all[0] = &ev->usage[0];
-		all[1] = &ev->usage[1];
-		all[2] = &ev->oom;
-		all[3] = &ev->pressure;
-		for (int k = 0; k < 4; k++)
-			atomic_fetch_sub(&nr_listeners, all[k]->nr);
-	}
+	for (int k = 0; ev && k < MEMCG_NR_EVENTS; k++)
+		atomic_fetch_sub(&nr_listeners, ev->of[k].nr);
 	pthread_mutex_unlock(&events_lock);
 	if (!ev)
 		return;
 	/* Released unlocked: a release may take other locks. */
-	for (int k = 0; k < 4; k++)
-		for (long i = 0; i < all[k]->nr; i++)
-			all[k]->entries[i].l->release(all[k]->entries[i].l, true);
-	events_free(ev);
+	for (int k = 0; k < MEMCG_NR_EVENTS; k++) {
+		for (long i = 0; i < ev->of[k].nr; i++)
+			ev->of[k].entries[i].l->release(ev->of[k].entries[i].l, true);
+		free(ev->of[k].entries);
+	}
+	free(ev);
 }

@@ -1,7 +1,8 @@
 /* Notifications (cgroup.event_control): a group's usage crossing a
- * threshold, up or down, and the group entering OOM.  The engine keeps
- * the registrations and decides when to signal; a listener, owned by the
- * file-system face, does the signalling, so the engine does no I/O.
+ * threshold, up or down, the group entering OOM, and reclaim's pressure.
+ * The engine keeps the registrations and decides when to signal; a
+ * listener, owned by the file-system face, does the signalling, so the
+ * engine does no I/O.
  *
  * As the kernel's v1 (mm/memcontrol-v1.c): a threshold is reached when
  * usage >= threshold and left when usage < threshold, each crossing
@@ -32,6 +33,7 @@ enum memcg_event {
 	MEMCG_EVENT_MEMSW,	/* memory.memsw.usage_in_bytes crossing it */
 	MEMCG_EVENT_OOM,	/* memory.oom_control: an OOM */
 	MEMCG_EVENT_PRESSURE,	/* memory.pressure_level: reclaim's pressure */
+	MEMCG_NR_EVENTS
 };
 
 /* memory.pressure_level, as the kernel's vmpressure: over each window of

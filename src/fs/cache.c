@@ -28,9 +28,9 @@
  * COMPARE_AGE seconds with the engine before it invalidates them (see
  * still_current()); the rest it invalidates at once. */
 #define COMPARE_MAX 64
+#define COMPARE_AGE 1.0
 /* Writes longer than this are not kept to compare (see refresh()). */
 #define WROTE_MAX 4096
-#define COMPARE_AGE 1.0
 
 struct record {
 	fuse_ino_t ino;
@@ -44,8 +44,8 @@ struct record {
 	struct timespec mtime;		/* under lock */
 	uint64_t rendered;		/* arrival number a rendering started at */
 	bool written;			/* under lock: see fcache_written() */
-	char *wrote;			/* under lock: what the last write at 0 */
-	size_t wrote_len;		/* put in the kernel's copy, or NULL */
+	char *wrote;			/* under lock: the bytes the last write put */
+	size_t wrote_len;		/* at 0 in the kernel's copy, or NULL */
 	double rendered_at;		/* under lock: monotonic seconds */
 	double changed_at;		/* under lock: when text last changed */
 };
@@ -369,11 +369,13 @@ static bool still_current(struct record *r)
 	struct memcg *m;
 	struct ctl_text *t;
 	bool same = false;
+	double now;
 	int idx;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->text && !r->written && monotonic() - r->rendered_at < COMPARE_AGE &&
-	    monotonic() - r->changed_at >= COMPARE_AGE &&
+	now = monotonic();
+	if (r->text && !r->written && now - r->rendered_at < COMPARE_AGE &&
+	    now - r->changed_at >= COMPARE_AGE &&
 	    (m = inode_group(r->ino, &idx))) {
 		/* Task lists follow the host: not worth a /proc scan here. */
 		if (idx >= 0 && !ctl_files[idx].follows_host &&
