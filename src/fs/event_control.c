@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "host/listener.h"
+#include "host/proc.h"
 #include "lib/parse.h"
 #include "ops.h"
 
@@ -126,7 +127,8 @@ int write_event_control(struct memcg *m, const struct ctl_file *f,
 	char line[CTL_WRITE_MAX + 1];
 	const char *s, *end, *args;
 	enum memcg_event ev;
-	long efd, cfd, threshold = 0;
+	struct proc_task pt;
+	long efd, cfd, arg = 0;
 	int ours, target, err;
 
 	(void)f;
@@ -149,14 +151,16 @@ int write_event_control(struct memcg *m, const struct ctl_file *f,
 	else
 		return -EINVAL;
 
-	ours = fd_take(ctx->pid, (int)efd);
+	if (proc_task_info(ctx->pid, &pt) < 0)
+		return -EINVAL;		/* the writer is gone */
+	ours = fd_take(ctx->pid, pt.tgid, (int)efd);
 	if (ours < 0)
 		return ours == -EBADF ? -EBADF : -EINVAL;
 	if (!fd_is_eventfd(ours)) {
 		close(ours);
 		return -EINVAL;
 	}
-	target = fd_take(ctx->pid, (int)cfd);
+	target = fd_take(ctx->pid, pt.tgid, (int)cfd);
 	if (target < 0) {
 		close(ours);
 		return target == -EBADF ? -EBADF : -EINVAL;
@@ -164,12 +168,12 @@ int write_event_control(struct memcg *m, const struct ctl_file *f,
 	err = target_event(m, target, &ev);
 	close(target);
 	if (!err && ev == MEMCG_EVENT_PRESSURE)
-		err = parse_pressure(args, &threshold);
+		err = parse_pressure(args, &arg);
 	else if (!err && ev != MEMCG_EVENT_OOM)
-		err = parse_threshold(args, &threshold);
+		err = parse_threshold(args, &arg);
 	if (err) {
 		close(ours);
 		return err;
 	}
-	return listener_add(m, ev, threshold, ours, ctx->pid, (int)efd);
+	return listener_add(m, ev, arg, ours, pt.tgid, (int)efd);
 }

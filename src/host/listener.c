@@ -13,11 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "proc.h"
-
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
+#include "pidfd.h"
 
 /* How often the watcher asks whether registrants still hold their
  * eventfd: the kernel ends a registration when the eventfd is closed;
@@ -48,13 +44,13 @@ static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
 static bool watching, stopping;
 static pthread_t watcher;
 
-int fd_take(pid_t tid, int fd)
+int fd_take(pid_t tid, pid_t tgid, int fd)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	int pidfd = pidfd_of_thread(tid, tgid);
 	int copy;
 
 	if (pidfd < 0)
-		return -errno;
+		return pidfd;
 	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	if (copy < 0)
 		copy = -errno;
@@ -152,18 +148,13 @@ static void listener_release(struct memcg_listener *base, bool removed)
 	listener_put(l);	/* the engine's */
 }
 
-int listener_add(struct memcg *m, enum memcg_event ev, long threshold,
-		 int efd, pid_t tid, int their_efd)
+int listener_add(struct memcg *m, enum memcg_event ev, long arg,
+		 int efd, pid_t tgid, int their_efd)
 {
-	struct proc_task pt;
 	struct listener *l;
 	bool listed;
 	int err;
 
-	if ((err = proc_task_info(tid, &pt)) < 0) {
-		close(efd);
-		return err;
-	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		close(efd);
@@ -174,7 +165,7 @@ int listener_add(struct memcg *m, enum memcg_event ev, long threshold,
 	memcg_get(m);
 	l->m = m;
 	l->efd = efd;
-	l->tgid = pt.tgid;
+	l->tgid = tgid;
 	l->their_efd = their_efd;
 	atomic_init(&l->refs, 2);
 	pthread_mutex_lock(&list_lock);
@@ -191,7 +182,7 @@ int listener_add(struct memcg *m, enum memcg_event ev, long threshold,
 		listener_put(l);
 		return -ENOMEM;
 	}
-	err = memcg_listen(m, ev, threshold, &l->base);
+	err = memcg_listen(m, ev, arg, &l->base);
 	if (err) {
 		unlist(l);
 		listener_put(l);	/* the engine never had it */

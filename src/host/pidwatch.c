@@ -25,34 +25,14 @@
 #include "engine/memcg.h"
 #include "engine/move.h"
 #include "engine/task.h"
+#include "pidfd.h"
 #include "proc_connector.h"
-
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL	/* Linux 6.9: a pidfd for one thread */
-#endif
 
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static int epfd = -1;
 static int stopfd = -1;
 static int forkfd = -1;		/* the connector; -1 where unavailable */
 static pthread_t watcher;
-
-static int pidfd_open(pid_t pid, unsigned flags)
-{
-	return (int)syscall(SYS_pidfd_open, pid, flags);
-}
-
-/* A pidfd that becomes readable when thread tid exits.  Kernels before
- * 6.9 have no per-thread pidfds: there a non-leader thread is watched
- * through its process, so its exit shows when the process ends. */
-static int open_thread_fd(pid_t tid, pid_t tgid)
-{
-	int fd = pidfd_open(tid, PIDFD_THREAD);
-
-	if (fd < 0 && errno == EINVAL)
-		fd = pidfd_open(tgid, 0);
-	return fd < 0 ? -errno : fd;
-}
 
 static uint64_t pack(int fd, pid_t tid)
 {
@@ -131,7 +111,9 @@ static int watch_begin(pid_t tid, pid_t tgid, int *fd)
 	*fd = -1;
 	if (task_known(tid))
 		return 0;
-	*fd = open_thread_fd(tid, tgid);
+	/* Before 6.9 a non-leader thread is watched through its process,
+	 * so its exit shows when the process ends (pidfd.h). */
+	*fd = pidfd_of_thread(tid, tgid);
 	if (*fd >= 0)
 		return 0;
 	return *fd == -ENOENT ? -ESRCH : *fd;

@@ -22,6 +22,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "pidfd.h"
+
 #define RELEASE_WORKERS 4
 
 struct release_item {
@@ -143,11 +145,6 @@ static void agent_clean_slate(void)
 	if (chdir("/") < 0)
 		_exit(127);
 	umask(022);
-}
-
-static int pidfd_of(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* Run prog path and wait for it to exit, or for release_stop(): an agent
