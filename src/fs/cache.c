@@ -165,10 +165,9 @@ static struct ctl_text *render(struct memcg *m, int idx)
 
 	strbuf_init(&sb);
 	if (f->read) {
-		/* An exit that already happened is accounted before a list
-		 * of members is shown (memcgfs(8): exits are seen at once). */
-		if (f->follows_host)
-			pidwatch_sync();
+		/* An exit that already happened is accounted before anything
+		 * is shown (memcgfs(8): exits are seen at once). */
+		pidwatch_sync();
 		err = f->read(m, f, &sb);
 		if (!err && sb.oom)
 			err = -ENOMEM;

@@ -665,6 +665,7 @@ static bool ctl_write_begin(fuse_req_t req, fuse_ino_t ino,
 		return false;
 	}
 	w->f = &ctl_files[idx];
+	pidwatch_sync();	/* a reaped writer's exit comes first */
 	return true;
 }
 

@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@
 #include "proc_connector.h"
 
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set under watch_lock while events taken from the epoll set are being
+ * handled: they no longer show as signalled, yet are not accounted. */
+static atomic_bool handling;
 static int epfd = -1;
 static int stopfd = -1;
 static int forkfd = -1;		/* the connector; -1 where unavailable */
@@ -75,6 +80,7 @@ static void handle_events(void)
 	struct epoll_event ev[64];
 	int n, rounds = 16;
 
+	atomic_store(&handling, true);
 	handle_forks();		/* a fork is older than any exit we see */
 	while (rounds-- && (n = epoll_wait(epfd, ev, 64, 0)) > 0) {
 		for (int i = 0; i < n; i++) {
@@ -90,14 +96,17 @@ static void handle_events(void)
 			task_exit(tid);
 		}
 	}
+	atomic_store(&handling, false);
 }
 
 void pidwatch_sync(void)
 {
 	struct pollfd pfd = { .fd = epfd, .events = POLLIN };
 
-	/* Nothing signalled (the usual case): no lock, one cheap syscall. */
-	if (poll(&pfd, 1, 0) <= 0)
+	/* Nothing signalled and nothing being handled (the usual case): no
+	 * lock, one cheap syscall.  Events the watcher has taken but not yet
+	 * accounted are waited for: the caller may have reaped that exit. */
+	if (poll(&pfd, 1, 0) <= 0 && !atomic_load(&handling))
 		return;
 	pthread_mutex_lock(&watch_lock);
 	handle_events();

@@ -32,7 +32,9 @@ bool pidwatch_has_connector(void);
  * records the child. */
 void pidwatch_follow(pid_t parent_tid, pid_t child_tid, pid_t child_tgid);
 /* Handle every exit already signalled, now: called before anything that
- * reports or depends on membership, so a reaped pid never shows. */
+ * reports or changes the accounting, so a reaped pid never shows and its
+ * memory is uncharged, as the kernel's exit has unmapped it before its
+ * parent's wait returns. */
 void pidwatch_sync(void);
 
 #endif

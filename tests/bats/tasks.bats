@@ -343,6 +343,38 @@ numeric_ascending() {
 	[ -z "$(cat "$MNT/g/tasks")" ]
 }
 
+@test "a reaped member's memory is uncharged before any read or write sees it (20 rounds)" {
+	# Python, not the shell: the race is with the daemon's own handling
+	# of the exit, and a shell's wait and write leave it time to finish.
+	run python3 - "$MNT" <<'EOF'
+import os, signal, sys, time
+mnt = sys.argv[1]
+os.mkdir(mnt + "/g")
+def put(path, text):
+    with open(mnt + path, "w") as f:
+        f.write(text)
+for i in range(20):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(1000)
+        os._exit(0)
+    put("/g/cgroup.procs", str(pid))
+    put("/memcgfs.workload", "anon %d 256M\nmap %d file%d 128M\n" % (pid, pid, i))
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    # The write comes first: pages still mapped would survive it.
+    put("/memcgfs.workload", "drop_caches\n")
+    usage = open(mnt + "/g/memory.usage_in_bytes").read().strip()
+    if usage != "0":
+        print("round %d: usage %s after the exit and drop_caches" % (i, usage))
+        sys.exit(1)
+print("OK")
+EOF
+	echo "$output"
+	[ "$output" = OK ]
+	stat_is "$MNT/g" rss 0 cache 0 mapped_file 0
+}
+
 @test "an exited root member leaves root's lists at once" {
 	local i pid
 	for i in $(seq 1 5); do
