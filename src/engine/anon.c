@@ -173,10 +173,7 @@ long anon_swap_out(uint32_t idx)
 		pthread_mutex_unlock(&m->lruvec.lock);
 		return 0;
 	}
-	page_change_locked(m, idx, PG_SWAPPED, PG_ISOLATED | PG_ACTIVE);
-	/* memsw stays charged: the page now lives in swap. */
-	memcg_uncharge(m, 1, true, false);
-	memcg_count_event(m, MEMCG_PGPGOUT, 1);
+	page_swap_out_locked(m, idx, PG_ISOLATED);
 	/* The page is still the task's while its LRU lock is held: freeing
 	 * it would take the same lock. */
 	t = page_block_of(idx)->owner;

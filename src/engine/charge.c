@@ -273,6 +273,26 @@ uint32_t page_change(uint32_t idx, uint32_t set, uint32_t clear,
 	return old;
 }
 
+void page_swap_out_locked(struct memcg *m, uint32_t idx, uint32_t clear)
+{
+	page_change_locked(m, idx, PG_SWAPPED, clear | PG_ACTIVE);
+	memcg_uncharge(m, 1, true, false);
+	memcg_count_event(m, MEMCG_PGPGOUT, 1);
+}
+
+void page_swap_in(uint32_t idx)
+{
+	struct memcg *m = page_lock_memcg(idx);
+
+	if (!m)
+		return;
+	page_change_locked(m, idx, PG_ACTIVE, PG_SWAPPED);
+	memcg_uncharge(m, 1, false, true);
+	memcg_swap_put(1);
+	memcg_count_event(m, MEMCG_PGPGIN, 1);
+	pthread_mutex_unlock(&m->lruvec.lock);
+}
+
 void memcg_count_event(struct memcg *m, int item, long nr)
 {
 	stat_add(m, item, nr);

@@ -53,6 +53,16 @@ void page_move_locked(struct memcg *from, struct memcg *to, uint32_t idx,
 		      uint32_t word, long *from_delta, long *to_delta);
 void memcg_apply_stat_delta(struct memcg *m, long *delta);
 
+/* Page idx of m (m's LRU lock held), anon, goes to swap: off its LRU,
+ * counted as swap, memory uncharged and memsw kept (the page lives in
+ * swap now), clear cleared too.  The caller has taken the swap space. */
+void page_swap_out_locked(struct memcg *m, uint32_t idx, uint32_t clear);
+
+/* Swapped anon page idx comes back in (active, as the kernel's swap-in):
+ * the caller has charged memory and memsw to its group for the new page,
+ * as a fault; the swap entry's memsw charge and swap space go. */
+void page_swap_in(uint32_t idx);
+
 /* Count an event (pgfault, refault, ...) on the group that owns a charge:
  * m's nearest live group. */
 void memcg_count_event(struct memcg *m, int item, long nr);

@@ -289,6 +289,11 @@ bool memcg_swap_try_get(long nr)
 	return true;
 }
 
+void memcg_swap_get(long nr)
+{
+	atomic_fetch_add(&swap_used, nr);
+}
+
 void memcg_swap_put(long nr)
 {
 	atomic_fetch_sub(&swap_used, nr);

@@ -134,6 +134,10 @@ struct memcg *memcg_of_counter(struct page_counter *c, enum memcg_res res);
 /* Machine-wide swap space in use, in pages; try to take or give back. */
 bool memcg_swap_try_get(long nr);
 void memcg_swap_put(long nr);
+/* Swap space the host used for real pages (memcgfs(8) REAL PROCESSES):
+ * taken whatever swap= leaves, since the host's swap is not the
+ * engine's to refuse; what it takes the engine's own swap-out cannot. */
+void memcg_swap_get(long nr);
 long memcg_swap_used(void);
 
 /* Kernel memory was uncharged from m: under kmem=pin the last uncharge of

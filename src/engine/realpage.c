@@ -2,7 +2,11 @@
  *
  * A pfn -> frame map (an RCU hash table, read without locks) holds every
  * charged real page: its frame in the engine's frame table, and how many
- * member processes map it.  Frames come from blocks this file owns; a
+ * member processes map it.  A page the host swapped out is in the map by
+ * its swap key instead (realpage.h): a page is renamed, not remade, so
+ * the sets that point at it still do, and its table entry is a node of
+ * its own (a node deleted from the table is reused only after a grace
+ * period, so a rename adds a new one).  Frames come from blocks this file owns; a
  * block's base is the index of its slot table here, so reclaim can get
  * from a frame back to its page.
  *
@@ -13,9 +17,11 @@
  * still maps them anywhere (realpage_unmapped, realpage_dropped).
  *
  * Each tracked process has a set: the pages it mapped at its last update,
- * sorted by pfn, each with the page it stands for.  An update
- * merges the new scan into the set: pages only in the scan are mapped
- * now, pages only in the set were unmapped.
+ * sorted by pfn, each with the page it stands for and its address.  An
+ * update merges the new scan into the set: pages only in the scan are
+ * mapped now, pages only in the set were unmapped, except an anon page
+ * only in the set at an address where only the scan has a swap entry, or
+ * the reverse: that page went to swap or came back (links).
  *
  * Locks: see LOCKING (update_lock, set locks, real_lock). */
 #include "realpage.h"
@@ -26,15 +32,24 @@
 
 #include "charge.h"
 #include "memcg.h"
+#include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
 #include "reclaim.h"
 #include "task.h"
 
 
-struct real_page {
+/* A page's name in the map. */
+struct real_key {
 	struct cds_lfht_node node;
-	uint64_t pfn;
+	uint64_t key;
+	struct real_page *page;
+	struct memcg_rcu_head rcu;
+};
+
+struct real_page {
+	struct real_key *key;	/* its node in the map, real_lock */
+	uint64_t pfn;		/* its frame, or its swap key */
 	uint32_t idx;		/* its frame; 0 if it is not charged */
 	uint32_t mappers;	/* member processes mapping it, real_lock */
 	bool anon;
@@ -43,9 +58,10 @@ struct real_page {
 };
 
 struct real_ref {
-	uint64_t pfn;
+	uint64_t pfn;		/* frame or swap key, as last seen */
 	struct real_page *page;
 	uint32_t flags;		/* REAL_* as last seen */
+	uint64_t addr;		/* where */
 };
 
 struct real_set {
@@ -82,8 +98,8 @@ static unsigned long hash_pfn(uint64_t pfn)
 
 static int match_pfn(struct cds_lfht_node *node, const void *key)
 {
-	return caa_container_of(memcg_lfht_found(node), struct real_page,
-				node)->pfn == *(const uint64_t *)key;
+	return caa_container_of(memcg_lfht_found(node), struct real_key,
+				node)->key == *(const uint64_t *)key;
 }
 
 int realpage_init(void)
@@ -95,7 +111,10 @@ int realpage_init(void)
 
 static void real_page_free_node(struct cds_lfht_node *node)
 {
-	free(caa_container_of(node, struct real_page, node));
+	struct real_key *k = caa_container_of(node, struct real_key, node);
+
+	free(k->page);
+	free(k);
 }
 
 void realpage_exit(void)
@@ -121,7 +140,42 @@ static struct real_page *lookup(uint64_t pfn)
 
 	cds_lfht_lookup(pages, hash_pfn(pfn), match_pfn, &pfn, &iter);
 	node = memcg_lfht_node(&iter);
-	return node ? caa_container_of(node, struct real_page, node) : NULL;
+	return node ? caa_container_of(node, struct real_key, node)->page : NULL;
+}
+
+static bool is_swap(uint64_t key)
+{
+	return key & REAL_SWAP_KEY;
+}
+
+static void key_free_rcu(struct memcg_rcu_head *head)
+{
+	free(caa_container_of(head, struct real_key, rcu));
+}
+
+/* Under real_lock: name p k from now on (k allocated, its page p). */
+static void page_name(struct real_page *p, struct real_key *k)
+{
+	memcg_rcu_read_lock();
+	memcg_lfht_add(pages, hash_pfn(k->key), &k->node);
+	if (p->key) {
+		cds_lfht_del(pages, &p->key->node);
+		memcg_call_rcu(&p->key->rcu, key_free_rcu);
+	}
+	memcg_rcu_read_unlock();
+	p->key = k;
+	p->pfn = k->key;
+}
+
+static struct real_key *key_new(uint64_t key, struct real_page *p)
+{
+	struct real_key *k = calloc(1, sizeof(*k));
+
+	if (k) {
+		k->key = key;
+		k->page = p;
+	}
+	return k;
 }
 
 static struct real_page **slot_of(uint32_t idx)
@@ -201,7 +255,8 @@ static void page_drop(struct real_page *p)
 	if (!p->mappers)
 		cds_list_del(&p->unmapped);
 	memcg_rcu_read_lock();
-	cds_lfht_del(pages, &p->node);
+	cds_lfht_del(pages, &p->key->node);
+	memcg_call_rcu(&p->key->rcu, key_free_rcu);
 	memcg_rcu_read_unlock();
 	atomic_fetch_sub(&nr_pages, 1);
 	memcg_call_rcu(&p->rcu, page_free_rcu);
@@ -213,6 +268,8 @@ static uint32_t page_state(uint32_t flags, bool mapped)
 	uint32_t word = PG_REAL;
 
 	word |= flags & REAL_ANON ? PAGE_ANON : PAGE_FILE;
+	if ((flags & REAL_ANON) && (flags & REAL_SWAP))
+		word |= PG_SWAPPED;
 	if (!(flags & REAL_ANON) && (flags & REAL_SHMEM))
 		word |= PG_SHMEM;
 	if (!(flags & REAL_ANON) && mapped)
@@ -249,8 +306,10 @@ static void unmap_ref(struct task *t, const struct real_ref *r)
 		atomic_fetch_sub(&t->nr_real_anon, 1);
 	if (--p->mappers == 0) {
 		cds_list_add_tail(&p->unmapped, &unmapped_pages);
-		if (p->idx && p->anon)
-			page_drop(p);	/* anon freed: uncharged at once */
+		/* Anon freed, swapped or not: uncharged at once.  A swap entry
+		 * no member maps is not kept (the host's checks read frames). */
+		if ((p->idx && p->anon) || is_swap(p->pfn))
+			page_drop(p);
 		else if (p->idx)
 			page_relabel(p, page_state(r->flags, false));
 	}
@@ -262,19 +321,19 @@ static void unmap_ref(struct task *t, const struct real_ref *r)
 static struct real_page *page_new(const struct real_seen *s, uint32_t idx)
 {
 	struct real_page *p = calloc(1, sizeof(*p));
+	struct real_key *k = p ? key_new(s->pfn, p) : NULL;
 
-	if (!p)
+	if (!k) {
+		free(p);
 		return NULL;
-	p->pfn = s->pfn;
+	}
 	p->anon = s->flags & REAL_ANON;
 	p->mappers = 1;
 	if (idx) {
 		p->idx = idx;
 		*slot_of(idx) = p;
 	}
-	memcg_rcu_read_lock();
-	memcg_lfht_add(pages, hash_pfn(p->pfn), &p->node);
-	memcg_rcu_read_unlock();
+	page_name(p, k);
 	atomic_fetch_add(&nr_pages, 1);
 	return p;
 }
@@ -314,8 +373,9 @@ static struct real_page *map_new(struct task *t, struct memcg *m, bool in_root,
 	}
 	/* There before: the process was nowhere, or non-members map it
 	 * (a file page others map, or anon shared with the process it was
-	 * forked from before it joined). */
-	if (in_root || (s->flags & REAL_SHARED)) {
+	 * forked from before it joined), or it was in swap before it was
+	 * seen. */
+	if (in_root || (s->flags & (REAL_SHARED | REAL_SWAP))) {
 		p = page_new(s, 0);
 		pthread_mutex_unlock(&real_lock);
 		*err = p ? 0 : -ENOMEM;
@@ -354,6 +414,210 @@ static void map_again(const struct real_ref *r, const struct real_seen *s)
 	pthread_mutex_unlock(&real_lock);
 }
 
+/* Under real_lock: the host swapped out charged page idx. */
+static void swap_out(uint32_t idx)
+{
+	struct memcg *m = page_lock_memcg(idx);
+
+	if (!m)
+		return;
+	memcg_swap_get(1);
+	page_swap_out_locked(m, idx, 0);
+	pthread_mutex_unlock(&m->lruvec.lock);
+}
+
+/* The group charged for page idx, referenced. */
+static struct memcg *page_memcg_get(uint32_t idx)
+{
+	struct memcg *m = page_lock_memcg(idx);
+
+	if (m) {
+		memcg_get(m);	/* the page's pointer holds it meanwhile */
+		pthread_mutex_unlock(&m->lruvec.lock);
+	}
+	return m;
+}
+
+/* t's anon page of ref r is now s, at the same address: it went to swap
+ * (s a swap entry) or came back (r was one).  The page, or NULL: with
+ * *err 0 it is not that page after all (the caller unmaps r and maps s);
+ * else the swap-in's charge was refused and r stays as it was.  A
+ * swap-in is charged to the page's group, as the kernel charges the
+ * swap entry's, and takes its swap's memsw charge over. */
+static struct real_page *relink(struct task *t, const struct real_ref *r,
+				const struct real_seen *s, int *err)
+{
+	struct real_page *p = r->page, *q;
+	bool in = !is_swap(s->pfn);
+	struct memcg *m = NULL;
+	struct real_key *k;
+
+	*err = 0;
+	pthread_mutex_lock(&real_lock);
+	/* Another member saw it go (or come) first: renamed already.  What
+	 * t maps now is that page still, in swap or back. */
+	if (p->pfn != r->pfn) {
+		pthread_mutex_unlock(&real_lock);
+		return p;
+	}
+	memcg_rcu_read_lock();
+	q = lookup(s->pfn);
+	memcg_rcu_read_unlock();
+	if (q && q->mappers) {	/* a page of its own */
+		pthread_mutex_unlock(&real_lock);
+		return NULL;
+	}
+	if (q)
+		page_drop(q);	/* the host reused the name */
+	k = key_new(s->pfn, p);
+	if (k && in && p->idx) {
+		pthread_mutex_unlock(&real_lock);
+		m = page_memcg_get(p->idx);
+		*err = m ? memcg_charge(m, 1, t) : 0;
+		pthread_mutex_lock(&real_lock);
+	}
+	if (!k || *err) {
+		pthread_mutex_unlock(&real_lock);
+		free(k);
+		if (m)
+			memcg_put(m);
+		*err = *err ? *err : -ENOMEM;
+		return NULL;
+	}
+	page_name(p, k);
+	if (p->idx && in) {
+		page_swap_in(p->idx);
+		page_relabel(p, page_state(s->flags, true));
+	} else if (p->idx) {
+		swap_out(p->idx);
+	}
+	pthread_mutex_unlock(&real_lock);
+	if (m)
+		memcg_put(m);
+	return p;
+}
+
+/* Which new pages of a merge continue which old ones (relink): only
+ * where a swap entry is on one side. */
+struct links {
+	long *of_new;	/* for each seen page, the old ref it continues or -1 */
+	bool *old;	/* for each old ref, whether a seen page continues it */
+};
+
+struct at {
+	uint64_t addr;
+	long i;
+};
+
+static int by_addr(const void *a, const void *b)
+{
+	uint64_t x = ((const struct at *)a)->addr;
+	uint64_t y = ((const struct at *)b)->addr;
+
+	return (x > y) - (x < y);
+}
+
+static void links_free(struct links *l)
+{
+	free(l->of_new);
+	free(l->old);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Pair each anon ref only the set has with the anon page only the scan
+ * has at the same address, when one of the two is a swap entry.  Nothing
+ * to pair (l left empty) unless one side holds a swap entry: they sort
+ * last.  Out of memory, nothing is paired. */
+static void find_links(const struct real_ref *old, long nold,
+		       const struct real_seen *seen, long nr, struct links *l)
+{
+	struct at *a, *b;
+	long na = 0, nb = 0, i = 0, j = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (!(nold && is_swap(old[nold - 1].pfn)) &&
+	    !(nr && is_swap(seen[nr - 1].pfn)))
+		return;
+	a = malloc((size_t)(nold ? nold : 1) * sizeof(*a));
+	b = malloc((size_t)(nr ? nr : 1) * sizeof(*b));
+	l->of_new = malloc((size_t)(nr ? nr : 1) * sizeof(*l->of_new));
+	l->old = calloc((size_t)(nold ? nold : 1), sizeof(*l->old));
+	if (!a || !b || !l->of_new || !l->old) {
+		links_free(l);
+		goto out;
+	}
+	for (long x = 0; x < nr; x++)
+		l->of_new[x] = -1;
+	while (i < nold || j < nr) {
+		if (j == nr || (i < nold && old[i].pfn < seen[j].pfn)) {
+			if (old[i].page->anon)
+				a[na++] = (struct at){ old[i].addr, i };
+			i++;
+		} else if (i == nold || seen[j].pfn < old[i].pfn) {
+			if (seen[j].flags & REAL_ANON)
+				b[nb++] = (struct at){ seen[j].addr, j };
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	qsort(a, (size_t)na, sizeof(*a), by_addr);
+	qsort(b, (size_t)nb, sizeof(*b), by_addr);
+	for (i = j = 0; i < na && j < nb;) {
+		if (a[i].addr < b[j].addr) {
+			i++;
+		} else if (b[j].addr < a[i].addr) {
+			j++;
+		} else {
+			if (is_swap(old[a[i].i].pfn) != is_swap(seen[b[j].i].pfn)) {
+				l->of_new[b[j].i] = a[i].i;
+				l->old[a[i].i] = true;
+			}
+			i++;
+			j++;
+		}
+	}
+out:
+	free(a);
+	free(b);
+}
+
+static int by_ref_pfn(const void *a, const void *b)
+{
+	uint64_t x = ((const struct real_ref *)a)->pfn;
+	uint64_t y = ((const struct real_ref *)b)->pfn;
+
+	return (x > y) - (x < y);
+}
+
+/* A page t maps now and did not before: the page, continued from old
+ * ref r (relink) or new (map_new), as ref *out; 0 if it is in the set,
+ * 1 if it is not (a charge refused: *err), 2 if r was kept in its
+ * place (a swap-in refused). */
+static int map_seen(struct task *t, struct memcg *m, bool in_root, bool first,
+		    const struct real_ref *r, const struct real_seen *s,
+		    struct real_ref *out, int *err)
+{
+	struct real_page *p = NULL;
+
+	if (r) {
+		p = relink(t, r, s, err);
+		if (!p && *err) {
+			*out = *r;
+			return 2;
+		}
+		if (!p)
+			unmap_ref(t, r);
+	}
+	if (!p)
+		p = map_new(t, m, in_root, first, s, err);
+	if (!p)
+		return 1;
+	*out = (struct real_ref){ s->pfn, p, s->flags, s->addr };
+	return 0;
+}
+
 static struct real_set *set_of(struct task *t)
 {
 	struct real_set *set = atomic_load(&t->real);
@@ -384,6 +648,8 @@ static int merge(struct task *t, struct real_set *set,
 	struct real_ref *old = set->refs, *next;
 	struct memcg *m = task_memcg_get(t);
 	bool in_root = m == memcg_root();
+	bool unsorted = false;
+	struct links l;
 	long i = 0, j = 0, n = 0;
 	int err = 0;
 
@@ -392,30 +658,41 @@ static int merge(struct task *t, struct real_set *set,
 		memcg_put(m);
 		return -ENOMEM;
 	}
+	find_links(old, set->nr, seen, nr, &l);
 	while (i < set->nr || j < nr) {
 		if (j == nr || (i < set->nr && old[i].pfn < seen[j].pfn)) {
-			unmap_ref(t, &old[i++]);
+			if (!(l.old && l.old[i]))
+				unmap_ref(t, &old[i]);
+			i++;
 		} else if (i == set->nr || seen[j].pfn < old[i].pfn) {
-			struct real_page *p = NULL;
-			int e = 0;
-
+			long from = l.of_new ? l.of_new[j] : -1;
+			const struct real_ref *r = from >= 0 ? &old[from] : NULL;
+			int e = 0, got;
 
 			/* After a refused charge, new pages wait for the
-			 * next update: no fault past the first one. */
-			if (!err)
-				p = map_new(t, m, in_root, !set->updated,
-					    &seen[j], &e);
-			if (p)
-				next[n++] = (struct real_ref){ seen[j].pfn, p,
-							       seen[j].flags };
+			 * next update: no fault past the first one (a
+			 * swap-in waits in swap). */
+			if (err && r) {
+				next[n++] = *r;
+				unsorted = true;
+			} else if (!err) {
+				got = map_seen(t, m, in_root, !set->updated, r,
+					       &seen[j], &next[n], &e);
+				n += got != 1;
+				unsorted |= got == 2;
+			}
 			err = err ? err : e;
 			j++;
 		} else {
 			map_again(&old[i], &seen[j]);
 			next[n] = old[i++];
+			next[n].addr = seen[j].addr;
 			next[n++].flags = seen[j++].flags & ~REAL_KNOWN;
 		}
 	}
+	links_free(&l);
+	if (unsorted)
+		qsort(next, (size_t)n, sizeof(*next), by_ref_pfn);
 	free(old);
 	set->refs = next;
 	set->nr = n;
@@ -530,7 +807,7 @@ long realpage_unmapped(struct real_seen **out)
 			cap = c;
 		}
 		v[n++] = (struct real_seen){ p->pfn,
-			(p->anon ? REAL_ANON : 0) | (p->idx ? 0 : REAL_FOREIGN) };
+			(p->anon ? REAL_ANON : 0) | (p->idx ? 0 : REAL_FOREIGN), 0 };
 	}
 	pthread_mutex_unlock(&real_lock);
 	if (n < 0) {

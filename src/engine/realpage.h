@@ -16,7 +16,13 @@
  *     shmem pages cache + shmem, mlocked pages unevictable;
  *   - anon that no member maps any more is uncharged at once; file pages
  *     stay charged as cache until reclaim takes them (they are uncharged,
- *     the host keeps them) or the host drops them (realpage_dropped).
+ *     the host keeps them) or the host drops them (realpage_dropped);
+ *   - an anon page the host swaps out is named by its swap entry from
+ *     then on, the same page: it stays charged to memsw as swap (memory
+ *     uncharged), and when a member maps a new frame at the same address
+ *     again (swap-in) it is that page back, charged to memory again as a
+ *     fault is.  A swap entry first seen swapped is not charged (it was
+ *     swapped before it was seen: its charge is where it was).
  * The engine does no I/O: the host reads /proc and calls these. */
 #ifndef MEMCG_REALPAGE_H
 #define MEMCG_REALPAGE_H
@@ -35,10 +41,17 @@ struct task;
 #define REAL_SHARED	0x10u	/* mapped more than once on the host */
 #define REAL_FOREIGN	0x20u	/* realpage_unmapped: a page not charged */
 #define REAL_KNOWN	0x40u	/* realpage_fill_known: in the set already */
+#define REAL_SWAP	0x80u	/* anon in swap: pfn is REAL_SWAP_KEY | entry */
+
+/* A swapped page's name: its pagemap swap entry (type in bits 0-4,
+ * offset in 5-54) with this bit, above every frame number, so that sets
+ * sorted by pfn hold present pages first and swapped ones after. */
+#define REAL_SWAP_KEY	(1ULL << 63)
 
 struct real_seen {
-	uint64_t pfn;
+	uint64_t pfn;		/* frame number, or swap key */
 	uint32_t flags;
+	uint64_t addr;		/* virtual page number where it is mapped */
 };
 
 int realpage_init(void);
@@ -47,7 +60,9 @@ void realpage_exit(void);
 /* Process t (a leader) maps exactly seen[0..nr), sorted by pfn without
  * repeats.  New pages are charged one at a time, as faults would be, with
  * reclaim and OOM; a page whose charge is refused stays out of t's set
- * and is tried again at the next update.  0, or -ENOMEM if a charge was
+ * and is tried again at the next update (a swap-in refused stays in
+ * swap until then).  An anon page t mapped at addr that is now a swap
+ * entry at addr, or the reverse, is a swap-out (swap-in) of that page.  0, or -ENOMEM if a charge was
  * refused, -ESRCH if t has exited. */
 int realpage_update(struct task *t, const struct real_seen *seen, long nr);
 

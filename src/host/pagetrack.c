@@ -51,9 +51,17 @@ struct pm_scan_arg {
 #define SCAN_MIN_PAGES 1024
 #define SCAN_REGIONS 256
 
-/* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
+/* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst): a
+ * present page's frame, or a swapped one's entry (type in bits 0-4,
+ * offset in 5-54), in the low 55. */
 #define PM_PRESENT	(1ULL << 63)
+#define PM_SWAP		(1ULL << 62)
 #define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PM_SWAP_TYPE(e)	((e) & 0x1f)
+/* Swap types the kernel gives swap areas count up from 0; its migration,
+ * hwpoison, device and marker entries (PM_SWAP too) take the top of the
+ * 5-bit type space, from MAX_SWAPFILES (23 or more) up. */
+#define SWAP_AREAS	16
 
 /* kpageflags bits (include/uapi/linux/kernel-page-flags.h, and the
  * kernel-internal ones it exports). */
@@ -194,8 +202,8 @@ static int read_maps(struct scan *sc, pid_t pid)
 	return 0;
 }
 
-/* The present pages of [start, end) (page numbers) into sc->v, with the
- * pagemap entry in flags for now. */
+/* The present pages of [start, end) (page numbers) into sc->v, and the
+ * pages in swap (anon, named by their swap entry). */
 static int read_range(struct scan *sc, int pm_fd, uint64_t start, uint64_t end)
 {
 	uint64_t buf[PAGEMAP_CHUNK];
@@ -214,7 +222,13 @@ static int read_range(struct scan *sc, int pm_fd, uint64_t start, uint64_t end)
 			uint64_t pfn = buf[i] & PM_PFN_MASK;
 
 			if ((buf[i] & PM_PRESENT) && pfn)
-				sc->v[sc->nr++] = (struct real_seen){ pfn, 0 };
+				sc->v[sc->nr++] = (struct real_seen){
+					pfn, 0, start + i };
+			else if ((buf[i] & PM_SWAP) && !(buf[i] & PM_PRESENT) &&
+				 PM_SWAP_TYPE(pfn) < SWAP_AREAS)
+				sc->v[sc->nr++] = (struct real_seen){
+					REAL_SWAP_KEY | pfn,
+					REAL_ANON | REAL_SWAP, start + i };
 		}
 		start += n;
 	}
@@ -280,7 +294,7 @@ static void radix_sort(struct scan *sc)
 	for (long i = 0; i < sc->nr; i++)
 		if (src[i].pfn > max)
 			max = src[i].pfn;
-	for (int shift = 0; max >> shift; shift += RADIX_BITS) {
+	for (int shift = 0; shift < 64 && max >> shift; shift += RADIX_BITS) {
 		long count[1 << RADIX_BITS] = { 0 }, pos = 0;
 		struct real_seen *t;
 
@@ -375,7 +389,8 @@ static uint32_t real_flags(uint64_t f, uint64_t count)
 }
 
 /* Fill in each page's flags from the host's, dropping pages the
- * controller does not charge; pages flagged REAL_KNOWN keep theirs. */
+ * controller does not charge; pages flagged REAL_KNOWN keep theirs, and
+ * pages in swap have no frame to read. */
 static int classify(struct scan *sc)
 {
 	long k = 0;
@@ -385,11 +400,12 @@ static int classify(struct scan *sc)
 		long j = i;
 		int err;
 
-		if (sc->v[i].flags & REAL_KNOWN) {
+		if (sc->v[i].flags & (REAL_KNOWN | REAL_SWAP)) {
 			sc->v[k++] = sc->v[i++];
 			continue;
 		}
-		while (j + 1 < sc->nr && !(sc->v[j + 1].flags & REAL_KNOWN) &&
+		while (j + 1 < sc->nr &&
+		       !(sc->v[j + 1].flags & (REAL_KNOWN | REAL_SWAP)) &&
 		       sc->v[j + 1].pfn - first < RUN_GAP)
 			j++;
 		err = read_run(sc, first, sc->v[j].pfn, true);
@@ -401,7 +417,8 @@ static int classify(struct scan *sc)
 			if (chargeable(f))
 				sc->v[k++] = (struct real_seen){
 					sc->v[i].pfn,
-					real_flags(f, sc->count[sc->v[i].pfn - first]) };
+					real_flags(f, sc->count[sc->v[i].pfn - first]),
+					sc->v[i].addr };
 		}
 	}
 	sc->nr = k;

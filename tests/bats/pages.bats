@@ -7,11 +7,15 @@
 # root group and moved in once it waits for commands, so on both sides
 # only what it faults in after the move is charged.
 #
-# Exact: rss, shmem, unevictable, oom_kill.  Within FILE_SLACK pages:
-# cache, mapped_file and usage (the kernel's readahead and fault-around
-# may cache a page no mapping shows; the kernel's usage_in_bytes also holds
-# page tables, slab and a per-cpu charge stock of up to 64 pages, so the
-# kernel's side of usage is its rss + cache).  failcnt: both count, not
+# Exact: rss, swap, total_swap, shmem, unevictable, oom_kill.  Within
+# FILE_SLACK pages: cache, mapped_file, usage and memsw (the kernel's
+# readahead and fault-around may cache a page no mapping shows; the
+# kernel's usage_in_bytes also holds page tables, slab and a per-cpu charge
+# stock of up to 64 pages, so the kernel's side of usage is its rss + cache,
+# and of memsw that plus its memsw.usage_in_bytes - usage_in_bytes).
+# Swap tests swap on a fresh zram device (or a swap file where there is
+# none) and have the tool page its anon out with MADV_PAGEOUT, which is
+# best effort: the pages each side saw go (pagemap) are compared too.  failcnt: both count, not
 # the same (the kernel once per try of its charge loop, a first try of 64
 # pages at a time included, memcgfs once per refused fault).
 # The kernel refreshes memory.stat every 2 s: each kernel step waits that.
@@ -41,8 +45,49 @@ need_kernel() {
 
 teardown() {
 	pt_stop
+	swap_off
 	[ -z "${KG:-}" ] || rmdir "$KG" "$KG.drain" 2>/dev/null || true
 	unmount_memcgfs
+}
+
+# swap_on: host swap for this test, on a new zram device (its writes are
+# synchronous, so a page the tool pages out leaves the swap cache at once,
+# as it must for the kernel to count it as swap), else on a swap file;
+# skips where neither can be swapped on.
+swap_on() {
+	local z
+	SWAP_DEV= ZRAM= SWAP_FILE=
+	if z=$(cat /sys/class/zram-control/hot_add 2>/dev/null); then
+		ZRAM=$z
+		if echo 256M >"/sys/block/zram$z/disksize" &&
+			mkswap "/dev/zram$z" >/dev/null 2>&1 &&
+			swapon -p 32767 "/dev/zram$z" 2>/dev/null; then
+			SWAP_DEV=/dev/zram$z
+			return 0
+		fi
+	fi
+	SWAP_FILE=/var/tmp/memcgfs-swap.$$.$BATS_TEST_NUMBER
+	if fallocate -l 256M "$SWAP_FILE" 2>/dev/null && chmod 600 "$SWAP_FILE" &&
+		mkswap "$SWAP_FILE" >/dev/null 2>&1 && swapon -p 32767 "$SWAP_FILE" 2>/dev/null; then
+		SWAP_DEV=$SWAP_FILE
+		return 0
+	fi
+	skip "swapon fails here (no zram device, no swap file)"
+}
+
+# swap_off: undo swap_on (swapoff can fail while the host is short of
+# memory for a moment: it is tried again).
+swap_off() {
+	local i
+	if [ -n "${SWAP_DEV:-}" ]; then
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			swapoff "$SWAP_DEV" 2>/dev/null && break
+			sleep 1
+		done
+	fi
+	[ -z "${ZRAM:-}" ] || echo "$ZRAM" >/sys/class/zram-control/hot_remove 2>/dev/null || true
+	[ -z "${SWAP_FILE:-}" ] || rm -f "$SWAP_FILE"
+	SWAP_DEV= ZRAM= SWAP_FILE=
 }
 
 # pt_start DIR: start pagetool in the root group, wait until it answers,
@@ -110,16 +155,20 @@ pages_at_least() {
 # each: pages, then counts.  usage is the charged pages of memory.stat
 # (rss + cache) on the kernel's side, usage_in_bytes on memcgfs's.
 snapshot() {
-	local dir=$1 f usage
-	for f in rss cache mapped_file shmem unevictable; do
+	local dir=$1 f usage memsw
+	for f in rss cache mapped_file shmem unevictable swap total_swap; do
 		echo "$f $(pages "$dir" "$f")"
 	done
 	if [ "$dir" = "$KG" ]; then
 		usage=$(($(pages "$dir" rss) + $(pages "$dir" cache)))
+		memsw=$((usage + ($(cat "$dir/memory.memsw.usage_in_bytes") -
+			$(cat "$dir/memory.usage_in_bytes")) / PAGE))
 	else
 		usage=$(($(cat "$dir/memory.usage_in_bytes") / PAGE))
+		memsw=$(($(cat "$dir/memory.memsw.usage_in_bytes") / PAGE))
 	fi
 	echo "usage $usage"
+	echo "memsw $memsw"
 	echo "oom_kill $(awk '$1 == "oom_kill" { print $2 }' "$dir/memory.oom_control")"
 }
 
@@ -137,8 +186,10 @@ matches() {
 		want=$(awk -v n="$name" '$1 == n { print $2 }' <<<"$expected")
 		case $name in
 		cache | mapped_file) slack=$FILE_SLACK ;;
-		usage) slack=$((FILE_SLACK + ${ANON_SLACK:-0})) ;;
-		rss) slack=${ANON_SLACK:-0} ;;
+		usage) slack=$((FILE_SLACK + ${ANON_SLACK:-0} + ${SWAP_SLACK:-0})) ;;
+		memsw) slack=$((FILE_SLACK + ${ANON_SLACK:-0})) ;;
+		rss) slack=$((${ANON_SLACK:-0} + ${SWAP_SLACK:-0})) ;;
+		swap | total_swap) slack=${SWAP_SLACK:-0} ;;
 		*) slack=0 ;;
 		esac
 		if [ $((got - want)) -gt "$slack" ] || [ $((want - got)) -gt "$slack" ]; then
@@ -151,9 +202,11 @@ matches() {
 # run_steps DIR STEP...: start pagetool in DIR and run each step; a step
 # is a pagetool command, or "!CMD" for one that may go unanswered (the
 # tool is then waited for to be gone).  After each, SNAP[i] is the
-# snapshot (kernel) or is compared with KSNAP[i] (memcgfs).
+# snapshot (kernel) or is compared with KSNAP[i] (memcgfs).  A pageout's
+# answer, the pages that went, is KOUT[i] (kernel); where memcgfs's tool
+# saw another number go, SWAP_SLACK allows for the difference.
 run_steps() {
-	local dir=$1 i=0 step
+	local dir=$1 i=0 step out diff
 	shift
 	pt_start "$dir"
 	for step in "$@"; do
@@ -162,6 +215,15 @@ run_steps() {
 			eventually 20 pt_gone
 		else
 			pt "$step"
+		fi
+		if [ "$step" = pageout ]; then
+			out=${REPLY#ok }
+			if [ "$dir" = "$KG" ]; then
+				KOUT[i]=$out
+			else
+				diff=$((out - KOUT[i]))
+				SWAP_SLACK=$((${SWAP_SLACK:-0} + ${diff#-}))
+			fi
 		fi
 		if [ "$dir" = "$KG" ]; then
 			# Pages the kernel freed or munlocked can wait in per-CPU
@@ -173,6 +235,7 @@ run_steps() {
 			echo 0 >"$KG.drain/memory.force_empty"
 			sleep 2.2	# the kernel's periodic stat flush
 			KSNAP[i]=$(snapshot "$dir")
+			[ "$step" != pageout ] || kernel_swapped "${KOUT[i]}"
 		elif ! eventually 10 matches "${KSNAP[i]}" "$dir"; then
 			echo "after step $i '$step'" >&2
 			return 1
@@ -182,10 +245,22 @@ run_steps() {
 	pt_stop
 }
 
+# kernel_swapped N: the kernel's group counts as swap the N pages the
+# tool saw go; skips where the pages are still in the swap cache (an
+# asynchronous swap device: the kernel charges them as memory until its
+# reclaim frees them, memcgfs as swap at once).
+kernel_swapped() {
+	if [ "$(pages "$KG" swapcached)" -gt 0 ]; then
+		skip "the host's swap device keeps paged-out pages in the swap cache"
+	fi
+	[ "$1" -gt 0 ]
+	pages_are "$KG" swap "$1"
+}
+
 # differ STEP...: the steps on the kernel, then on memcgfs, compared.
 differ() {
 	need_kernel
-	KSNAP=()
+	KSNAP=() KOUT=() SWAP_SLACK=0
 	run_steps "$KG" "$@"
 	KMAX=$(($(cat "$KG/memory.max_usage_in_bytes") / PAGE))
 	run_steps "$MNT/g" "$@"
@@ -356,6 +431,38 @@ moved_in() {
 	# the 20 anon pages are the child's too: they stay in g
 	pages_at_least "$MNT/g" rss 20
 	[ "$(pages "$MNT/b" rss)" -lt "$G_RSS" ]
+}
+
+@test "swap: a page the host swaps out stays charged to memsw as swap" {
+	need_kernel
+	swap_on
+	differ "anon 60" "pageout" "swapin" "pageout" "free"
+}
+
+@test "swap: swapped anon shared with a forked child is charged once" {
+	# As the fork test: the fork dirties a few pages of the tool's own.
+	ANON_SLACK=16
+	need_kernel
+	swap_on
+	differ "anon 40" "pageout" "fork" "unfork" "swapin" "pageout" "free"
+}
+
+@test "swap: a swapped page counts against the memsw limit" {
+	local dir
+	need_kernel
+	swap_on
+	for dir in "$KG" "$MNT/g"; do
+		echo $((100 * PAGE)) >"$dir/memory.limit_in_bytes"
+		echo $((100 * PAGE)) >"$dir/memory.memsw.limit_in_bytes"
+	done
+	# 60 pages in swap and 30 in memory fit in memsw; 20 more do not:
+	# reclaim cannot swap to make room under memsw, the tool is killed.
+	differ "anon 60" "pageout" "anon 30" "!anon 20"
+	# memsw failed, not memory.  The kernel here (6.x) keeps no failcnt
+	# for its memsw counter: memcgfs counts the refused charges there.
+	value_is "$KG/memory.failcnt" 0
+	value_is "$MNT/g/memory.failcnt" 0
+	[ "$(cat "$MNT/g/memory.memsw.failcnt")" -gt 0 ]
 }
 
 # rss_seen DIR: group DIR/g's rss is its new pages, as DIR's total says.

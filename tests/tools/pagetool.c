@@ -14,6 +14,11 @@
  *   child anon N   the child maps and writes N anonymous pages of its own
  *   child write    the child writes every page of the first mapping (COW)
  *   unfork         the child exits
+ *   pageout        ask the host to swap out the newest mapping
+ *                  (madvise MADV_PAGEOUT, best effort); answers
+ *                  "ok K", K the pages of it now in swap (pagemap)
+ *   swapped        "ok K": the pages of the newest mapping in swap
+ *   swapin         write every page of the newest mapping again
  *   free           unmap (detach) the newest mapping
  *   exit           exit
  *
@@ -21,6 +26,7 @@
  */
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +145,58 @@ static int do_evict(const char *path)
 	return r;
 }
 
+/* The pages of the newest mapping whose pagemap entry is a swap entry
+ * (bit 62), or -1. */
+static long swapped(void)
+{
+	struct mapping *m = nr_maps ? &maps[nr_maps - 1] : NULL;
+	long n = 0, pages = m ? (long)(m->len / (size_t)page) : 0;
+	int fd = m ? open("/proc/self/pagemap", O_RDONLY) : -1;
+
+	if (fd < 0)
+		return -1;
+	for (long i = 0; i < pages && n >= 0; i++) {
+		uint64_t e;
+		off_t off = (off_t)(((uintptr_t)m->addr / (uintptr_t)page + (uintptr_t)i) *
+				    sizeof(e));
+
+		if (pread(fd, &e, sizeof(e), off) != sizeof(e))
+			n = -1;
+		else if (e >> 62 & 1)
+			n++;
+	}
+	close(fd);
+	return n;
+}
+
+/* MADV_PAGEOUT skips pages not on an LRU list yet (still in a per-CPU
+ * batch of another CPU): a few more tries take those. */
+static long do_pageout(void)
+{
+	struct mapping *m = nr_maps ? &maps[nr_maps - 1] : NULL;
+	long n = -1, before;
+
+	if (!m || m->shm)
+		return -1;
+	for (int try = 0; try < 8; try++) {
+		before = n;
+		if (madvise(m->addr, m->len, MADV_PAGEOUT) < 0)
+			return -1;
+		n = swapped();
+		if (n < 0 || n == (long)(m->len / (size_t)page) || n == before)
+			break;
+	}
+	return n;
+}
+
+static int do_swapin(void)
+{
+	if (!nr_maps || maps[nr_maps - 1].shm)
+		return -1;
+	touch(maps[nr_maps - 1].addr, maps[nr_maps - 1].len, true);
+	return 0;
+}
+
 static int do_free(void)
 {
 	struct mapping *m;
@@ -212,6 +270,9 @@ static int do_unfork(void)
 	return 0;
 }
 
+/* The count a command answers with ("ok N"), or -1 for a plain "ok". */
+static long counted = -1;
+
 static int run(char *line)
 {
 	char path[4096];
@@ -237,6 +298,12 @@ static int run(char *line)
 		return do_unfork();
 	if (!strcmp(line, "free\n"))
 		return do_free();
+	if (!strcmp(line, "pageout\n"))
+		return (counted = do_pageout()) < 0 ? -1 : 0;
+	if (!strcmp(line, "swapped\n"))
+		return (counted = swapped()) < 0 ? -1 : 0;
+	if (!strcmp(line, "swapin\n"))
+		return do_swapin();
 	return -1;
 }
 
@@ -250,10 +317,13 @@ int main(void)
 	while (fgets(line, sizeof(line), stdin)) {
 		if (!strcmp(line, "exit\n"))
 			break;
+		counted = -1;
 		if (run(line) < 0)
 			printf("err %s", line);
 		else if (!strcmp(line, "fork\n"))
 			printf("ok %d\n", (int)child);
+		else if (counted >= 0)
+			printf("ok %ld\n", counted);
 		else
 			printf("ok\n");
 	}

@@ -2,7 +2,8 @@
  * the pages a process maps as the kernel would (new pages to its group,
  * shared ones once, pages from before the move or others' not at all),
  * uncharges anon at unmap and keeps file pages as cache, reclaims unmapped
- * real cache, OOM-kills the member with most anon, and moves charges. */
+ * real cache, OOM-kills the member with most anon, moves charges, and
+ * keeps the pages the host swaps out charged to memsw as swap. */
 #define MEM_PAGES 4096
 #include "engine_fixture.h"
 
@@ -20,8 +21,19 @@ static void pages_at(struct real_seen *seen, long n, uint64_t base,
 		     uint32_t flags)
 {
 	for (long i = 0; i < n; i++)
-		seen[i] = (struct real_seen){ base + (uint64_t)i, flags };
+		seen[i] = (struct real_seen){ base + (uint64_t)i, flags, 0 };
 }
+
+/* seen[i] = { key + i, flags, addr + i } for i < n: pages at addresses. */
+static void pages_from(struct real_seen *seen, long n, uint64_t key,
+		       uint32_t flags, uint64_t addr)
+{
+	for (long i = 0; i < n; i++)
+		seen[i] = (struct real_seen){ key + (uint64_t)i, flags,
+					      addr + (uint64_t)i };
+}
+
+#define SWAPPED (REAL_ANON | REAL_SWAP)
 
 static void test_anon_file_shmem_mlock(void **state)
 {
@@ -184,6 +196,118 @@ static void test_move_charge(void **state)
 	assert_invariants();
 }
 
+static void test_host_swap_out_and_in(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct task *t = task_in(60, g);
+	struct real_seen seen[20];
+
+	(void)state;
+	pages_from(seen, 10, 16000, ANON, 500);
+	pages_from(seen + 10, 10, 17000, ANON, 600);
+	assert_int_equal(realpage_update(t, seen, 20), 0);
+	/* The host swaps out the second ten: the same pages, in swap. */
+	pages_from(seen + 10, 10, REAL_SWAP_KEY | 0x80, SWAPPED, 600);
+	assert_int_equal(realpage_update(t, seen, 20), 0);
+	assert_int_equal(stat_of(g, MEMCG_RSS), 10);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 20);
+	assert_int_equal(memcg_swap_used(), 10);	/* swap=0: the host's */
+	assert_null(realpage_memcg(17000));
+	assert_true(realpage_memcg(REAL_SWAP_KEY | 0x80) == g);
+	assert_invariants();
+	/* Back in, in new frames at the same addresses: charged again. */
+	pages_from(seen + 10, 10, 19000, ANON | REAL_ACTIVE, 600);
+	assert_int_equal(realpage_update(t, seen, 20), 0);
+	assert_int_equal(stat_of(g, MEMCG_RSS), 20);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 0);
+	assert_int_equal(stat_of(g, MEMCG_ACTIVE_ANON), 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 20);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 20);
+	assert_int_equal(memcg_swap_used(), 0);
+	assert_true(realpage_memcg(19000) == g);
+	assert_invariants();
+	/* Out again, then freed in swap: uncharged. */
+	pages_from(seen + 10, 10, REAL_SWAP_KEY | 0x80, SWAPPED, 600);
+	assert_int_equal(realpage_update(t, seen, 20), 0);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 10);
+	assert_int_equal(realpage_update(t, seen, 10), 0);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 10);
+	assert_int_equal(memcg_swap_used(), 0);
+	realpage_forget(t);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	assert_invariants();
+}
+
+static void test_host_swap_shared_once(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct task *a = task_in(70, g), *b = task_in(71, g);
+	struct task *c = task_in(72, g);
+	struct real_seen seen[10];
+
+	(void)state;
+	pages_from(seen, 10, 20000, ANON, 100);
+	assert_int_equal(realpage_update(a, seen, 10), 0);
+	pages_from(seen, 10, REAL_SWAP_KEY | 0x100, SWAPPED, 100);
+	assert_int_equal(realpage_update(a, seen, 10), 0);
+	/* b, forked from a after the swap-out, maps the same entries. */
+	assert_int_equal(realpage_update(b, seen, 10), 0);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 10);
+	realpage_forget(a);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 10);
+	/* b brings them back in. */
+	pages_from(seen, 10, 21000, ANON, 100);
+	assert_int_equal(realpage_update(b, seen, 10), 0);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 0);
+	assert_int_equal(stat_of(g, MEMCG_RSS), 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 10);
+	realpage_forget(b);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	/* A swap entry first seen in swap was swapped before: not charged. */
+	pages_from(seen, 10, REAL_SWAP_KEY | 0x200, SWAPPED, 100);
+	assert_int_equal(realpage_update(c, seen, 10), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	/* and when it comes in, it is not either. */
+	pages_from(seen, 10, 22000, ANON, 100);
+	assert_int_equal(realpage_update(c, seen, 10), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	realpage_forget(c);
+	assert_int_equal(memcg_swap_used(), 0);
+	assert_invariants();
+}
+
+static void test_host_swap_counts_against_memsw(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct task *t = task_in(80, g);
+	struct real_seen seen[20];
+
+	(void)state;
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 15), 0);
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMSW, 15), 0);
+	pages_from(seen, 10, 23000, ANON, 0);
+	assert_int_equal(realpage_update(t, seen, 10), 0);
+	pages_from(seen, 10, REAL_SWAP_KEY | 0x300, SWAPPED, 0);
+	assert_int_equal(realpage_update(t, seen, 10), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 0);
+	/* 10 in swap and 5 in memory fill memsw: the 6th is one too many
+	 * (reclaim cannot swap under memsw), and t is the OOM victim. */
+	pages_from(seen + 10, 5, 24000, ANON, 10);
+	assert_int_equal(realpage_update(t, seen, 15), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 15);
+	pages_from(seen + 10, 6, 24000, ANON, 10);
+	assert_int_equal(realpage_update(t, seen, 16), -ENOMEM);
+	assert_true(atomic_load(&t->oom_victim));
+	assert_int_equal(atomic_load(&g->oom_kill), 1);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	assert_int_equal(memcg_swap_used(), 0);
+	assert_invariants();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +316,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_takes_unmapped_real_cache, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_oom_takes_the_member_with_most_anon, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_move_charge, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_host_swap_out_and_in, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_host_swap_shared_once, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_host_swap_counts_against_memsw, engine_setup, engine_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
