@@ -4,9 +4,9 @@
  * charged real page: its frame in the engine's frame table, and how many
  * member processes map it.  A page the host swapped out is in the map by
  * its swap key instead (realpage.h): a page is renamed, not remade, so
- * the sets that point at it still do, and its table entry is a node of
- * its own (a node deleted from the table is reused only after a grace
- * period, so a rename adds a new one).  Frames come from blocks this file owns; a
+ * the sets that point at it still do.  A page's first name is a node in
+ * it; a rename adds a node of its own (a node deleted from the table is
+ * reused only after a grace period).  Frames come from blocks this file owns; a
  * block's base is the index of its slot table here, so reclaim can get
  * from a frame back to its page.
  *
@@ -39,17 +39,22 @@
 #include "task.h"
 
 
-/* A page's name in the map. */
+/* A page's name in the map: its frame, or its swap key. */
 struct real_key {
 	struct cds_lfht_node node;
 	uint64_t key;
 	struct real_page *page;
+};
+
+/* A name given by a rename. */
+struct real_rename {
+	struct real_key k;
 	struct memcg_rcu_head rcu;
 };
 
 struct real_page {
-	struct real_key *key;	/* its node in the map, real_lock */
-	uint64_t pfn;		/* its frame, or its swap key */
+	struct real_key first;	/* the name it was found by */
+	struct real_key *key;	/* its name now, real_lock */
 	uint32_t idx;		/* its frame; 0 if it is not charged */
 	uint32_t mappers;	/* member processes mapping it, real_lock */
 	bool anon;
@@ -112,9 +117,11 @@ int realpage_init(void)
 static void real_page_free_node(struct cds_lfht_node *node)
 {
 	struct real_key *k = caa_container_of(node, struct real_key, node);
+	struct real_page *p = k->page;
 
-	free(k->page);
-	free(k);
+	if (k != &p->first)
+		free(caa_container_of(k, struct real_rename, k));
+	free(p);
 }
 
 void realpage_exit(void)
@@ -148,34 +155,46 @@ static bool is_swap(uint64_t key)
 	return key & REAL_SWAP_KEY;
 }
 
-static void key_free_rcu(struct memcg_rcu_head *head)
+static uint64_t key_of(const struct real_page *p)
 {
-	free(caa_container_of(head, struct real_key, rcu));
+	return p->key->key;
 }
 
-/* Under real_lock: name p k from now on (k allocated, its page p). */
+static void rename_free_rcu(struct memcg_rcu_head *head)
+{
+	free(caa_container_of(head, struct real_rename, rcu));
+}
+
+/* Under RCU and real_lock: p's current name leaves the map. */
+static void page_unname(struct real_page *p)
+{
+	cds_lfht_del(pages, &p->key->node);
+	if (p->key != &p->first)
+		memcg_call_rcu(&caa_container_of(p->key, struct real_rename, k)->rcu,
+			       rename_free_rcu);
+}
+
+/* Under real_lock: p is named k from now on (k->page is p), in place of
+ * its name before if it had one. */
 static void page_name(struct real_page *p, struct real_key *k)
 {
 	memcg_rcu_read_lock();
 	memcg_lfht_add(pages, hash_pfn(k->key), &k->node);
-	if (p->key) {
-		cds_lfht_del(pages, &p->key->node);
-		memcg_call_rcu(&p->key->rcu, key_free_rcu);
-	}
+	if (p->key)
+		page_unname(p);
 	memcg_rcu_read_unlock();
 	p->key = k;
-	p->pfn = k->key;
 }
 
-static struct real_key *key_new(uint64_t key, struct real_page *p)
+static struct real_rename *rename_new(uint64_t key, struct real_page *p)
 {
-	struct real_key *k = calloc(1, sizeof(*k));
+	struct real_rename *r = calloc(1, sizeof(*r));
 
-	if (k) {
-		k->key = key;
-		k->page = p;
+	if (r) {
+		r->k.key = key;
+		r->k.page = p;
 	}
-	return k;
+	return r;
 }
 
 static struct real_page **slot_of(uint32_t idx)
@@ -255,8 +274,7 @@ static void page_drop(struct real_page *p)
 	if (!p->mappers)
 		cds_list_del(&p->unmapped);
 	memcg_rcu_read_lock();
-	cds_lfht_del(pages, &p->key->node);
-	memcg_call_rcu(&p->key->rcu, key_free_rcu);
+	page_unname(p);
 	memcg_rcu_read_unlock();
 	atomic_fetch_sub(&nr_pages, 1);
 	memcg_call_rcu(&p->rcu, page_free_rcu);
@@ -308,7 +326,7 @@ static void unmap_ref(struct task *t, const struct real_ref *r)
 		cds_list_add_tail(&p->unmapped, &unmapped_pages);
 		/* Anon freed, swapped or not: uncharged at once.  A swap entry
 		 * no member maps is not kept (the host's checks read frames). */
-		if ((p->idx && p->anon) || is_swap(p->pfn))
+		if ((p->idx && p->anon) || is_swap(key_of(p)))
 			page_drop(p);
 		else if (p->idx)
 			page_relabel(p, page_state(r->flags, false));
@@ -321,19 +339,18 @@ static void unmap_ref(struct task *t, const struct real_ref *r)
 static struct real_page *page_new(const struct real_seen *s, uint32_t idx)
 {
 	struct real_page *p = calloc(1, sizeof(*p));
-	struct real_key *k = p ? key_new(s->pfn, p) : NULL;
 
-	if (!k) {
-		free(p);
+	if (!p)
 		return NULL;
-	}
+	p->first.key = s->pfn;
+	p->first.page = p;
 	p->anon = s->flags & REAL_ANON;
 	p->mappers = 1;
 	if (idx) {
 		p->idx = idx;
 		*slot_of(idx) = p;
 	}
-	page_name(p, k);
+	page_name(p, &p->first);
 	atomic_fetch_add(&nr_pages, 1);
 	return p;
 }
@@ -450,13 +467,13 @@ static struct real_page *relink(struct task *t, const struct real_ref *r,
 	struct real_page *p = r->page, *q;
 	bool in = !is_swap(s->pfn);
 	struct memcg *m = NULL;
-	struct real_key *k;
+	struct real_rename *k;
 
 	*err = 0;
 	pthread_mutex_lock(&real_lock);
 	/* Another member saw it go (or come) first: renamed already.  What
 	 * t maps now is that page still, in swap or back. */
-	if (p->pfn != r->pfn) {
+	if (key_of(p) != r->pfn) {
 		pthread_mutex_unlock(&real_lock);
 		return p;
 	}
@@ -469,7 +486,7 @@ static struct real_page *relink(struct task *t, const struct real_ref *r,
 	}
 	if (q)
 		page_drop(q);	/* the host reused the name */
-	k = key_new(s->pfn, p);
+	k = rename_new(s->pfn, p);
 	if (k && in && p->idx) {
 		pthread_mutex_unlock(&real_lock);
 		m = page_memcg_get(p->idx);
@@ -484,7 +501,7 @@ static struct real_page *relink(struct task *t, const struct real_ref *r,
 		*err = *err ? *err : -ENOMEM;
 		return NULL;
 	}
-	page_name(p, k);
+	page_name(p, &k->k);
 	if (p->idx && in) {
 		page_swap_in(p->idx);
 		page_relabel(p, page_state(s->flags, true));
@@ -502,7 +519,31 @@ static struct real_page *relink(struct task *t, const struct real_ref *r,
 struct links {
 	long *of_new;	/* for each seen page, the old ref it continues or -1 */
 	bool *old;	/* for each old ref, whether a seen page continues it */
+	struct real_ref *done;	/* for each linked seen page, its ref: */
+	char *how;		/* LINK_DONE, LINK_KEEP or LINK_NEW */
 };
+
+enum {
+	LINK_DONE,	/* done[j] continues the old page */
+	LINK_KEEP,	/* its swap-in refused: the old ref stays as it was */
+	LINK_NEW,	/* not the same page: the old one went, map it anew */
+};
+
+/* Which of old[i] and seen[j] a merge takes next: -1 old[i] alone (it was
+ * unmapped), 1 seen[j] alone (mapped now), 0 both (the same page, mapped
+ * still).  An anon page does not move: its frame at another address is a
+ * freed frame the host reused, a new page. */
+static int merge_step(const struct real_ref *old, long i, long nold,
+		      const struct real_seen *seen, long j, long nr)
+{
+	if (j == nr)
+		return -1;
+	if (i == nold)
+		return 1;
+	if (old[i].pfn != seen[j].pfn)
+		return old[i].pfn < seen[j].pfn ? -1 : 1;
+	return old[i].page->anon && old[i].addr != seen[j].addr ? -1 : 0;
+}
 
 struct at {
 	uint64_t addr;
@@ -521,6 +562,8 @@ static void links_free(struct links *l)
 {
 	free(l->of_new);
 	free(l->old);
+	free(l->done);
+	free(l->how);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -542,25 +585,23 @@ static void find_links(const struct real_ref *old, long nold,
 	b = malloc((size_t)(nr ? nr : 1) * sizeof(*b));
 	l->of_new = malloc((size_t)(nr ? nr : 1) * sizeof(*l->of_new));
 	l->old = calloc((size_t)(nold ? nold : 1), sizeof(*l->old));
-	if (!a || !b || !l->of_new || !l->old) {
+	l->done = malloc((size_t)(nr ? nr : 1) * sizeof(*l->done));
+	l->how = malloc((size_t)(nr ? nr : 1));
+	if (!a || !b || !l->of_new || !l->old || !l->done || !l->how) {
 		links_free(l);
 		goto out;
 	}
 	for (long x = 0; x < nr; x++)
 		l->of_new[x] = -1;
 	while (i < nold || j < nr) {
-		if (j == nr || (i < nold && old[i].pfn < seen[j].pfn)) {
-			if (old[i].page->anon)
-				a[na++] = (struct at){ old[i].addr, i };
-			i++;
-		} else if (i == nold || seen[j].pfn < old[i].pfn) {
-			if (seen[j].flags & REAL_ANON)
-				b[nb++] = (struct at){ seen[j].addr, j };
-			j++;
-		} else {
-			i++;
-			j++;
-		}
+		int step = merge_step(old, i, nold, seen, j, nr);
+
+		if (step < 0 && old[i].page->anon)
+			a[na++] = (struct at){ old[i].addr, i };
+		if (step > 0 && (seen[j].flags & REAL_ANON))
+			b[nb++] = (struct at){ seen[j].addr, j };
+		i += step <= 0;
+		j += step >= 0;
 	}
 	qsort(a, (size_t)na, sizeof(*a), by_addr);
 	qsort(b, (size_t)nb, sizeof(*b), by_addr);
@@ -591,31 +632,35 @@ static int by_ref_pfn(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A page t maps now and did not before: the page, continued from old
- * ref r (relink) or new (map_new), as ref *out; 0 if it is in the set,
- * 1 if it is not (a charge refused: *err), 2 if r was kept in its
- * place (a swap-in refused). */
-static int map_seen(struct task *t, struct memcg *m, bool in_root, bool first,
-		    const struct real_ref *r, const struct real_seen *s,
-		    struct real_ref *out, int *err)
+/* Each link's relink, before anything else of the merge: a page renamed
+ * leaves its old name to a new page of that name in the same scan (a
+ * freed frame the host gave out again).  After a refused charge the
+ * links left wait for the next update (*err). */
+static void relink_all(struct task *t, const struct real_ref *old,
+		       const struct real_seen *seen, long nr,
+		       struct links *l, int *err)
 {
-	struct real_page *p = NULL;
+	for (long j = 0; j < nr; j++) {
+		const struct real_ref *r;
+		struct real_page *p;
+		int e = 0;
 
-	if (r) {
-		p = relink(t, r, s, err);
-		if (!p && *err) {
-			*out = *r;
-			return 2;
-		}
-		if (!p)
+		if (l->of_new[j] < 0)
+			continue;
+		r = &old[l->of_new[j]];
+		p = *err ? NULL : relink(t, r, &seen[j], &e);
+		if (p) {
+			l->done[j] = (struct real_ref){ seen[j].pfn, p,
+							seen[j].flags, seen[j].addr };
+			l->how[j] = LINK_DONE;
+		} else if (*err || e) {
+			l->how[j] = LINK_KEEP;
+			*err = *err ? *err : e;
+		} else {
 			unmap_ref(t, r);
+			l->how[j] = LINK_NEW;
+		}
 	}
-	if (!p)
-		p = map_new(t, m, in_root, first, s, err);
-	if (!p)
-		return 1;
-	*out = (struct real_ref){ s->pfn, p, s->flags, s->addr };
-	return 0;
 }
 
 static struct real_set *set_of(struct task *t)
@@ -659,28 +704,35 @@ static int merge(struct task *t, struct real_set *set,
 		return -ENOMEM;
 	}
 	find_links(old, set->nr, seen, nr, &l);
+	if (l.of_new)
+		relink_all(t, old, seen, nr, &l, &err);
 	while (i < set->nr || j < nr) {
-		if (j == nr || (i < set->nr && old[i].pfn < seen[j].pfn)) {
+		int step = merge_step(old, i, set->nr, seen, j, nr);
+
+		if (step < 0) {
 			if (!(l.old && l.old[i]))
 				unmap_ref(t, &old[i]);
 			i++;
-		} else if (i == set->nr || seen[j].pfn < old[i].pfn) {
+		} else if (step > 0) {
 			long from = l.of_new ? l.of_new[j] : -1;
-			const struct real_ref *r = from >= 0 ? &old[from] : NULL;
-			int e = 0, got;
+			int how = from >= 0 ? l.how[j] : LINK_NEW;
+			struct real_page *p = NULL;
+			int e = 0;
 
-			/* After a refused charge, new pages wait for the
-			 * next update: no fault past the first one (a
-			 * swap-in waits in swap). */
-			if (err && r) {
-				next[n++] = *r;
+			if (how == LINK_DONE) {
+				next[n++] = l.done[j];
+			} else if (how == LINK_KEEP) {
+				next[n++] = old[from];
 				unsorted = true;
 			} else if (!err) {
-				got = map_seen(t, m, in_root, !set->updated, r,
-					       &seen[j], &next[n], &e);
-				n += got != 1;
-				unsorted |= got == 2;
+				/* After a refused charge, new pages wait for
+				 * the next update: no fault past the first. */
+				p = map_new(t, m, in_root, !set->updated,
+					    &seen[j], &e);
 			}
+			if (p)
+				next[n++] = (struct real_ref){ seen[j].pfn, p,
+					seen[j].flags, seen[j].addr };
 			err = err ? err : e;
 			j++;
 		} else {
@@ -806,7 +858,7 @@ long realpage_unmapped(struct real_seen **out)
 			v = nv;
 			cap = c;
 		}
-		v[n++] = (struct real_seen){ p->pfn,
+		v[n++] = (struct real_seen){ key_of(p),
 			(p->anon ? REAL_ANON : 0) | (p->idx ? 0 : REAL_FOREIGN), 0 };
 	}
 	pthread_mutex_unlock(&real_lock);

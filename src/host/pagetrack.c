@@ -109,7 +109,9 @@ struct scan {
 static struct ticker ticker;
 static struct sample *samples;
 static long nr_samples;
-static int kflags_fd = -1, kcount_fd = -1;
+static int kflags_fd = -1, kcount_fd = -1, vmstat_fd = -1;
+/* The host's swap-outs (pswpout + zswpout) at the last period. */
+static unsigned long long swapouts;
 static atomic_bool running;
 static struct scan sampler_scan;
 
@@ -622,10 +624,41 @@ static void check_unmapped(void)
 	free(u);
 }
 
+/* The host's pages swapped out so far: /proc/vmstat's pswpout and zswpout
+ * (event counts summed over CPUs when read, so exact), or 0. */
+static unsigned long long host_swapouts(void)
+{
+	char buf[16384], *p;
+	unsigned long long n = 0;
+	ssize_t got = vmstat_fd < 0 ? -1 : pread(vmstat_fd, buf, sizeof(buf) - 1, 0);
+
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	if ((p = strstr(buf, "\npswpout ")))
+		n += strtoull(p + 9, NULL, 10);
+	if ((p = strstr(buf, "\nzswpout ")))
+		n += strtoull(p + 9, NULL, 10);
+	return n;
+}
+
+/* Whether the host swapped a page out since the last period.  A swap-out
+ * faults nothing, and statm's counts are per-CPU estimates that can hide
+ * a few pages: then every member is scanned. */
+static bool swapped_out(void)
+{
+	unsigned long long n = host_swapouts();
+	bool moved = n != swapouts;
+
+	swapouts = n;
+	return moved;
+}
+
 static long sample_all(bool force)
 {
 	long pages = 0;
 
+	force |= swapped_out();
 	pidwatch_sync();	/* exits first: a gone pid is not sampled */
 	oomstop_resume();
 	refresh_samples();
@@ -654,6 +687,8 @@ int pagetrack_start(long period_ms)
 {
 	kflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	kcount_fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+	vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	swapouts = host_swapouts();
 	if (kflags_fd < 0 || kcount_fd < 0) {
 		int err = -errno;
 
@@ -681,7 +716,9 @@ void pagetrack_stop(void)
 		close(kflags_fd);
 	if (kcount_fd >= 0)
 		close(kcount_fd);
-	kflags_fd = kcount_fd = -1;
+	if (vmstat_fd >= 0)
+		close(vmstat_fd);
+	kflags_fd = kcount_fd = vmstat_fd = -1;
 }
 
 void pagetrack_before_move(pid_t tgid)

@@ -4,7 +4,8 @@
  * hands the engine the set (engine/realpage.h), which charges them as the
  * kernel's v1 controller would.  A process whose fault, resident and
  * locked counters did not change since its last scan is not scanned
- * again.  Cached pages no member maps are checked each period and
+ * again, unless the host swapped pages out since the last period
+ * (/proc/vmstat).  Cached pages no member maps are checked each period and
  * uncharged once the host has dropped them.  Over a limit the engine's OOM
  * handling kills; with oom_kill_disable the members wait (oomstop.h). */
 #ifndef MEMCGFS_PAGETRACK_H

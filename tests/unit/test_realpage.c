@@ -241,6 +241,30 @@ static void test_host_swap_out_and_in(void **state)
 	assert_invariants();
 }
 
+static void test_host_swap_frame_reused_at_once(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct task *t = task_in(65, g);
+	struct real_seen seen[3];
+
+	(void)state;
+	pages_from(seen, 2, 25000, ANON, 700);
+	assert_int_equal(realpage_update(t, seen, 2), 0);
+	/* The page at 700 goes to swap and its frame, freed, is t's new
+	 * page at 900 by the next scan: a new page, and 700's in swap. */
+	pages_from(seen, 1, 25000, ANON, 900);
+	pages_from(seen + 1, 1, 25001, ANON, 701);
+	pages_from(seen + 2, 1, REAL_SWAP_KEY | 0x400, SWAPPED, 700);
+	assert_int_equal(realpage_update(t, seen, 3), 0);
+	assert_int_equal(stat_of(g, MEMCG_RSS), 2);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 1);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 3);
+	assert_invariants();
+	realpage_forget(t);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	assert_invariants();
+}
+
 static void test_host_swap_shared_once(void **state)
 {
 	struct memcg *g = group(memcg_root(), "g");
@@ -317,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oom_takes_the_member_with_most_anon, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_move_charge, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_host_swap_out_and_in, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_host_swap_frame_reused_at_once, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_host_swap_shared_once, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_host_swap_counts_against_memsw, engine_setup, engine_teardown),
 	};
