@@ -505,6 +505,9 @@ static struct real_page *relink(struct task *t, const struct real_ref *r,
 	if (p->idx && in) {
 		page_swap_in(p->idx);
 		page_relabel(p, page_state(s->flags, true));
+		/* A fault that read the page from swap: a major one. */
+		memcg_count_event(m, MEMCG_PGFAULT, 1);
+		memcg_count_event(m, MEMCG_PGMAJFAULT, 1);
 	} else if (p->idx) {
 		swap_out(p->idx);
 	}

@@ -223,6 +223,7 @@ static void test_host_swap_out_and_in(void **state)
 	assert_int_equal(stat_of(g, MEMCG_RSS), 20);
 	assert_int_equal(stat_of(g, MEMCG_SWAP), 0);
 	assert_int_equal(stat_of(g, MEMCG_ACTIVE_ANON), 10);
+	assert_int_equal(stat_of(g, MEMCG_PGMAJFAULT), 10);	/* read from swap */
 	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 20);
 	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 20);
 	assert_int_equal(memcg_swap_used(), 0);
