@@ -30,9 +30,9 @@
 #include "ticker.h"
 
 /* PAGEMAP_SCAN (Linux 6.7, include/uapi/linux/fs.h), which older headers
- * lack: the present ranges of a mapping, found by walking page tables
- * rather than one pagemap entry per page of address space (a sanitizer's
- * terabytes of reserved shadow, say). */
+ * lack: the ranges of a mapping that are present or in swap, found by
+ * walking page tables rather than one pagemap entry per page of address
+ * space (a sanitizer's terabytes of reserved shadow, say). */
 #ifndef PAGEMAP_SCAN
 struct page_region {
 	uint64_t start, end, categories;
@@ -45,6 +45,7 @@ struct pm_scan_arg {
 };
 
 #define PAGE_IS_PRESENT	(1 << 3)
+#define PAGE_IS_SWAPPED	(1 << 4)
 #define PAGEMAP_SCAN	_IOWR('f', 16, struct pm_scan_arg)
 #endif
 /* Mappings at least this many pages long are read through PAGEMAP_SCAN. */
@@ -237,9 +238,9 @@ static int read_range(struct scan *sc, int pm_fd, uint64_t start, uint64_t end)
 	return 0;
 }
 
-/* The present pages of [start, end) (addresses) of a large mapping: the
- * ranges PAGEMAP_SCAN finds, each read as read_range does; the whole
- * mapping where the ioctl is missing. */
+/* The present and swapped pages of [start, end) (addresses) of a large
+ * mapping: the ranges PAGEMAP_SCAN finds, each read as read_range does;
+ * the whole mapping where the ioctl is missing. */
 static int read_mapping(struct scan *sc, int pm_fd, uint64_t start,
 			uint64_t end, uint64_t page)
 {
@@ -247,7 +248,8 @@ static int read_mapping(struct scan *sc, int pm_fd, uint64_t start,
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg), .start = start, .end = end,
 		.vec = (uintptr_t)regions, .vec_len = SCAN_REGIONS,
-		.category_mask = PAGE_IS_PRESENT, .return_mask = PAGE_IS_PRESENT,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	};
 
 	if ((end - start) / page < SCAN_MIN_PAGES)
