@@ -1,0 +1,124 @@
+/* The memcgfs mount is cloned (open_tree) before anything is unmounted, so
+ * that it can be attached at /sys/fs/cgroup/memory even when it was itself
+ * mounted there or under /sys/fs/cgroup.  Whatever covered that point (the
+ * kernel's own v1 memory hierarchy) is detached first: a covered mount
+ * would still be listed in mountinfo, and clients take the first. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "kview/mounts.h"
+#include "kview/text.h"
+
+int kview_mount_root(const char *dir, char *root, dev_t *dev)
+{
+	struct statfs sf;
+	struct stat st, up;
+	if (!realpath(dir, root))
+		return -errno;
+	if (statfs(root, &sf) || stat(root, &st))
+		return -errno;
+	if (sf.f_type != FUSE_SUPER_MAGIC)
+		return -EMEDIUMTYPE;
+	/* Up while the parent is on the same file system. */
+	char parent[PATH_MAX];
+	while (strcmp(root, "/")) {
+		strcpy(parent, root);
+		char *slash = strrchr(parent, '/');
+		slash[slash == parent] = '\0';
+		if (stat(parent, &up) || up.st_dev != st.st_dev)
+			break;
+		strcpy(root, parent);
+	}
+	*dev = st.st_dev;
+	return 0;
+}
+
+/* Detach every mount stacked at path. */
+static void detach_all(const char *path)
+{
+	while (umount2(path, MNT_DETACH) == 0)
+		;
+}
+
+static bool on_dev(const char *path, dev_t dev)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && st.st_dev == dev;
+}
+
+/* Attach the detached tree fd at path. */
+static int attach(int fd, const char *path)
+{
+	return move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) ? -errno : 0;
+}
+
+/* Where /sys/fs/cgroup has no memory directory: a tmpfs there with one, and
+ * the host's v2 hierarchy, if that was the mount, at unified (the layout
+ * of a host with both, which v1 clients know). */
+static int make_memory_dir(const char **what)
+{
+	struct statfs sf;
+	int v2 = -1, rc = 0;
+	if (statfs(KVIEW_CGROUP_DIR, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+		v2 = open_tree(AT_FDCWD, KVIEW_CGROUP_DIR, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		/* Moved rather than covered: mountinfo lists covered mounts. */
+		if (v2 >= 0)
+			detach_all(KVIEW_CGROUP_DIR);
+	}
+	*what = "mount a tmpfs on " KVIEW_CGROUP_DIR;
+	if (mount("tmpfs", KVIEW_CGROUP_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=755"))
+		rc = -errno;
+	if (!rc && mkdir(KVIEW_MEMORY_DIR, 0555))
+		rc = -errno;
+	if (!rc && v2 >= 0) {
+		*what = "place the v2 hierarchy at " KVIEW_CGROUP_DIR "/unified";
+		if (mkdir(KVIEW_CGROUP_DIR "/unified", 0555))
+			rc = -errno;
+		else
+			rc = attach(v2, KVIEW_CGROUP_DIR "/unified");
+	}
+	if (v2 >= 0)
+		close(v2);
+	return rc;
+}
+
+int kview_mount_view(const char *root, dev_t dev, bool no_v1, const char **what)
+{
+	struct stat st;
+	int rc = 0;
+	*what = "enter a new mount namespace";
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	*what = "clone the memcgfs mount";
+	int tree = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return -errno;
+	if (no_v1) {
+		*what = "mount a cgroup2 hierarchy on " KVIEW_CGROUP_DIR;
+		detach_all(KVIEW_CGROUP_DIR);
+		if (mount("cgroup2", KVIEW_CGROUP_DIR, "cgroup2",
+			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			rc = -errno;
+	}
+	if (!rc && (stat(KVIEW_MEMORY_DIR, &st) || !S_ISDIR(st.st_mode)))
+		rc = make_memory_dir(what);
+	if (!rc && !on_dev(KVIEW_MEMORY_DIR, dev)) {
+		*what = "mount memcgfs on " KVIEW_MEMORY_DIR;
+		detach_all(KVIEW_MEMORY_DIR);
+		rc = attach(tree, KVIEW_MEMORY_DIR);
+	}
+	close(tree);
+	return rc;
+}
