@@ -499,8 +499,11 @@ static bool openat2_flags(const struct seccomp_notif *req, __u64 *flags)
 		return false;
 	struct iovec local = { &how.flags, sizeof(how.flags) };
 	struct iovec remote = { (void *)req->data.args[2], sizeof(how.flags) };
-	return process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) ==
-	       (ssize_t)sizeof(how.flags);
+	if (process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)sizeof(how.flags))
+		return false;
+	*flags = how.flags;
+	return true;
 }
 
 static enum answer answer(const struct kview *kv, const struct seccomp_notif *req,

@@ -19,7 +19,10 @@ CGROUP_SUPER_MAGIC=27e0eb
 FUSE_SUPER_MAGIC=65735546
 
 setup() {
-	[ -x "$MEMCG_KVIEW" ] || skip "memcg-kview not built ($MEMCG_KVIEW)"
+	if [ ! -x "$MEMCG_KVIEW" ]; then
+		echo "memcg-kview not built ($MEMCG_KVIEW)" >&2
+		return 1
+	fi
 	mount_memcgfs
 	BG=
 	VIEWPID=
@@ -69,6 +72,17 @@ kernel_memcg_v1() {
 		END { exit !f }' /proc/mounts
 }
 
+# A raw openat2(2) of /proc/self/cgroup, its text to stdout.
+OPENAT2='
+import ctypes, os
+how = (ctypes.c_uint64 * 3)(os.O_RDONLY | os.O_CLOEXEC, 0, 0)
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.syscall(437, -100, b"/proc/self/cgroup", ctypes.byref(how), 24)
+if fd < 0:
+    raise OSError(ctypes.get_errno(), "openat2")
+os.write(1, os.read(fd, 65536))
+'
+
 # memory_line: the memory line of a /proc/PID/cgroup text on stdin.
 memory_line() {
 	grep -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:'
@@ -108,9 +122,10 @@ in_view_bg() {
 		cat /proc/thread-self/cgroup
 		cat /proc/$$/cgroup
 		cat /proc/$$/task/$$/cgroup
-		cd /proc/self && cat ./cgroup'
+		cd /proc/self && cat ./cgroup
+		python3 -c "$0"' "$OPENAT2"
 	[ "$(printf '%s\n' "$output" | memory_line | sort -u | wc -l)" -eq 1 ]
-	[ "$(printf '%s\n' "$output" | memory_line | wc -l)" -eq 4 ]
+	[ "$(printf '%s\n' "$output" | memory_line | wc -l)" -eq 5 ]
 	printf '%s\n' "$output" | memory_line | grep -q ':memory:/job$'
 }
 
