@@ -199,16 +199,19 @@ int main(int argc, char **argv)
 
 	char root[PATH_MAX];
 	const char *what;
-	struct kview kv = { .no_v1 = no_v1, .supervisor = getpid() };
-	int rc = kview_mount_root(dir, root, &kv.memcg_dev);
+	dev_t dev;
+	struct kview_mounts m;
+	struct kview kv = { .supervisor = getpid() };
+	int rc = kview_mount_root(dir, root, &dev);
 	if (rc == -EMEDIUMTYPE) {
 		fprintf(stderr, PROG ": %s: not a memcgfs mount\n", dir);
 		return EX_FAIL;
 	}
 	if (rc)
 		die(dir, -rc);
-	if ((rc = kview_mount_view(root, kv.memcg_dev, no_v1, &what)))
+	if ((rc = kview_mount_view(root, dev, no_v1, &m, &what)))
 		die(what, -rc);
+	memcpy(kv.dev, m.dev, sizeof(kv.dev));
 	kv.rootfd = open(KVIEW_MEMORY_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (kv.rootfd < 0)
 		die(KVIEW_MEMORY_DIR, errno);
@@ -221,7 +224,8 @@ int main(int argc, char **argv)
 		strbuf_addf(&own, "%s", line);
 	if (f)
 		fclose(f);
-	kv.memory_id = text_memory_id(own.buf ? own.buf : "", no_v1);
+	text_layout(own.buf ? own.buf : "", m.standins, &kv.layout);
+	kv.layout.no_v1 |= no_v1;
 	strbuf_release(&own);
 
 	sigset_t mask, old;

@@ -62,10 +62,98 @@ static int attach(int fd, const char *path)
 	return move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) ? -errno : 0;
 }
 
+/* A file of a stand-in hierarchy. */
+struct standin_file {
+	const char *name;
+	const char *text;	/* or, if NULL, the first line of source */
+	const char *source;
+};
+
+/* The root group of each stand-in, as a host with no limits has it. */
+static const struct standin_file cpu_files[] = {
+	{ "cpu.cfs_period_us", "100000\n", NULL },
+	{ "cpu.cfs_quota_us", "-1\n", NULL },
+	{ "cpu.shares", "1024\n", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct standin_file cpuset_files[] = {
+	{ "cpuset.cpus", NULL, "/sys/devices/system/cpu/online" },
+	{ "cpuset.effective_cpus", NULL, "/sys/devices/system/cpu/online" },
+	{ "cpuset.mems", NULL, "/sys/devices/system/node/online" },
+	{ "cpuset.effective_mems", NULL, "/sys/devices/system/node/online" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct standin_file pids_files[] = {
+	{ "pids.max", "max\n", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct standin_file no_files[] = {
+	{ NULL, NULL, NULL },
+};
+
+static const struct {
+	enum kview_hier hier;
+	const char *dir;
+	const struct standin_file *files;
+} standins[] = {
+	{ KVIEW_CPU, KVIEW_CPU_DIR, cpu_files },
+	{ KVIEW_CPUSET, KVIEW_CPUSET_DIR, cpuset_files },
+	{ KVIEW_BLKIO, KVIEW_BLKIO_DIR, no_files },
+	{ KVIEW_PIDS, KVIEW_PIDS_DIR, pids_files },
+};
+
+static int write_standin_file(const char *dir, const struct standin_file *f)
+{
+	char path[PATH_MAX], line[4096] = "0\n";
+	const char *text = f->text;
+	if (!text) {
+		FILE *src = fopen(f->source, "re");
+		if (src) {
+			if (!fgets(line, sizeof(line), src))
+				strcpy(line, "0\n");
+			fclose(src);
+		}
+		text = line;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, f->name);
+	FILE *out = fopen(path, "we");
+	if (!out)
+		return -errno;
+	fputs(text, out);
+	return fclose(out) ? -errno : 0;
+}
+
+/* A read-only tmpfs at dir holding files: the root group of a hierarchy
+ * with no limits, for v1 clients that want one beside memory. */
+static int make_standin(const char *dir, const struct standin_file *files, dev_t *dev)
+{
+	struct stat st;
+	int rc = 0;
+	if (mkdir(dir, 0555) ||
+	    mount("cgroup", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"))
+		return -errno;
+	for (; !rc && files->name; files++)
+		rc = write_standin_file(dir, files);
+	if (!rc && mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+			 MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		rc = -errno;
+	if (!rc && stat(dir, &st))
+		rc = -errno;
+	if (!rc)
+		*dev = st.st_dev;
+	return rc;
+}
+
 /* Where /sys/fs/cgroup has no memory directory: a tmpfs there with one, and
  * the host's v2 hierarchy, if that was the mount, at unified (the layout
- * of a host with both, which v1 clients know). */
-static int make_memory_dir(const char **what)
+ * of a host with both, which v1 clients know).  A host like that has no v1
+ * hierarchy in the view at all, and OpenJDK takes v1 only if cpu, cpuacct,
+ * cpuset, blkio and pids are v1 too: read-only stand-ins for them, their
+ * root groups with no limits. */
+static int make_cgroup_dir(struct kview_mounts *m, const char **what)
 {
 	struct statfs sf;
 	int v2 = -1, rc = 0;
@@ -90,13 +178,26 @@ static int make_memory_dir(const char **what)
 	}
 	if (v2 >= 0)
 		close(v2);
+	*what = "make the stand-in hierarchies";
+	for (size_t i = 0; !rc && i < sizeof(standins) / sizeof(standins[0]); i++)
+		rc = make_standin(standins[i].dir, standins[i].files,
+				  &m->dev[standins[i].hier]);
+	/* The links a systemd host has beside a joint mount. */
+	if (!rc && (symlink("cpu,cpuacct", KVIEW_CGROUP_DIR "/cpu") ||
+		    symlink("cpu,cpuacct", KVIEW_CGROUP_DIR "/cpuacct")))
+		rc = -errno;
+	if (!rc)
+		m->standins = true;
 	return rc;
 }
 
-int kview_mount_view(const char *root, dev_t dev, bool no_v1, const char **what)
+int kview_mount_view(const char *root, dev_t dev, bool no_v1,
+		     struct kview_mounts *m, const char **what)
 {
 	struct stat st;
 	int rc = 0;
+	memset(m, 0, sizeof(*m));
+	m->dev[KVIEW_MEMORY] = dev;
 	*what = "enter a new mount namespace";
 	if (unshare(CLONE_NEWNS) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -113,7 +214,7 @@ int kview_mount_view(const char *root, dev_t dev, bool no_v1, const char **what)
 			rc = -errno;
 	}
 	if (!rc && (stat(KVIEW_MEMORY_DIR, &st) || !S_ISDIR(st.st_mode)))
-		rc = make_memory_dir(what);
+		rc = make_cgroup_dir(m, what);
 	if (!rc && !on_dev(KVIEW_MEMORY_DIR, dev)) {
 		*what = "mount memcgfs on " KVIEW_MEMORY_DIR;
 		detach_all(KVIEW_MEMORY_DIR);

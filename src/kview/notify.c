@@ -316,18 +316,18 @@ static bool render(const struct kview *kv, enum view_file file, pid_t task,
 			strbuf_init(&group);
 			groups_find(kv->rootfd, task, &group);
 			text_cgroup(host.buf, group.oom ? "/" : group.buf,
-				    kv->memory_id, kv->no_v1, out);
+				    &kv->layout, out);
 			strbuf_release(&group);
 			break;
 		case VIEW_MOUNTINFO:
-			text_mountinfo(host.buf, out);
+			text_mountinfo(host.buf, &kv->layout, out);
 			break;
 		case VIEW_MOUNTS:
-			text_mounts(host.buf, out);
+			text_mounts(host.buf, &kv->layout, out);
 			break;
 		case VIEW_CGROUPS:
-			text_cgroups(host.buf, kv->memory_id,
-				     groups_count(kv->rootfd), kv->no_v1, out);
+			text_cgroups(host.buf, &kv->layout,
+				     groups_count(kv->rootfd), out);
 			break;
 		case VIEW_NONE:
 			break;
@@ -451,6 +451,15 @@ static bool statfs_target(const struct seccomp_notif *req, char *buf)
 	       TARGET_MAX;
 }
 
+/* Whether dev is one of the view's hierarchies. */
+static bool view_dev(const struct kview *kv, dev_t dev)
+{
+	for (int h = 0; h < KVIEW_NR_HIER; h++)
+		if (kv->dev[h] && kv->dev[h] == dev)
+			return true;
+	return false;
+}
+
 /* statfs as the kernel's v1 hierarchy answers it (simple_statfs()). */
 static void cgroup_statfs(struct statfs *sf)
 {
@@ -471,7 +480,7 @@ static enum answer answer_statfs(const struct kview *kv,
 	struct stat st;
 	struct statfs sf;
 	if (!statfs_target(req, target) || stat(target, &st) ||
-	    st.st_dev != kv->memcg_dev)
+	    !view_dev(kv, st.st_dev))
 		return ANSWER_CONTINUE;
 	if (statfs(target, &sf)) {
 		resp->error = -errno;

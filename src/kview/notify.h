@@ -7,13 +7,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "kview/text.h"
+
 struct kview {
 	int listener;		/* the filter's notification descriptor */
 	int rootfd;		/* the memcgfs root directory */
-	dev_t memcg_dev;	/* its st_dev: which files are memcgfs's */
+	dev_t dev[KVIEW_NR_HIER]; /* st_dev of the view's hierarchies; 0: none */
 	pid_t supervisor;	/* the subreaper every process of the view is under */
-	int memory_id;		/* memory's hierarchy id in the view */
-	bool no_v1;		/* show no host v1 hierarchy but memory */
+	struct kview_layout layout;
 };
 
 /* In the process that will exec the command: install the filter; the

@@ -8,8 +8,21 @@
 
 #include "kview/text.h"
 
-#define MEMCGFS_FSTYPE "fuse.memcgfs"
 #define MAX_FIELDS 32
+
+/* Each hierarchy of the view: where it is, what the host mounted there,
+ * and its controllers as the kernel lists them. */
+static const struct {
+	const char *dir;
+	const char *host_fstype;
+	const char *controllers;
+} hier[KVIEW_NR_HIER] = {
+	[KVIEW_MEMORY] = { KVIEW_MEMORY_DIR, "fuse.memcgfs", "memory" },
+	[KVIEW_CPU] = { KVIEW_CPU_DIR, "tmpfs", "cpu,cpuacct" },
+	[KVIEW_CPUSET] = { KVIEW_CPUSET_DIR, "tmpfs", "cpuset" },
+	[KVIEW_BLKIO] = { KVIEW_BLKIO_DIR, "tmpfs", "blkio" },
+	[KVIEW_PIDS] = { KVIEW_PIDS_DIR, "tmpfs", "pids" },
+};
 
 /* The next line of *p (without its newline) in line/len; false at the end. */
 static bool next_line(const char **p, const char **line, size_t *len)
@@ -23,7 +36,13 @@ static bool next_line(const char **p, const char **line, size_t *len)
 	return true;
 }
 
-/* Split a copy of line at spaces into at most MAX_FIELDS fields. */
+static void add_line(struct strbuf *out, const char *line, size_t len)
+{
+	strbuf_add(out, line, len);
+	strbuf_add(out, "\n", 1);
+}
+
+/* Split a copy of line at blanks into at most MAX_FIELDS fields. */
 static int split(char *copy, char **field)
 {
 	int n = 0;
@@ -65,45 +84,76 @@ static long cgroup_line(const char *line, size_t len, bool *memory)
 	return strtol(line, NULL, 10);
 }
 
-int text_memory_id(const char *host, bool no_v1)
+void text_layout(const char *host, bool standins, struct kview_layout *l)
 {
 	const char *p = host, *line;
 	size_t len;
 	long max = 0;
-	if (no_v1)
-		return 1;
+	memset(l, 0, sizeof(*l));
+	if (standins) {
+		l->no_v1 = true;
+		for (int h = 0; h < KVIEW_NR_HIER; h++)
+			l->id[h] = h + 1;
+		return;
+	}
 	while (next_line(&p, &line, &len)) {
 		bool memory;
 		long id = cgroup_line(line, len, &memory);
-		if (memory && id > 0)
-			return (int)id;
+		if (memory && id > 0) {
+			l->id[KVIEW_MEMORY] = (int)id;
+			return;
+		}
 		if (id > max)
 			max = id;
 	}
-	return (int)max + 1;
+	l->id[KVIEW_MEMORY] = (int)max + 1;
+}
+
+/* A line for each of the view's hierarchies with an id between upto and
+ * above (both excluded), highest first. */
+static void add_hier_lines(const struct kview_layout *l, const char *group,
+			   long above, long upto, struct strbuf *out)
+{
+	for (long id = above - 1; id > upto && id > 0; id--)
+		for (int h = 0; h < KVIEW_NR_HIER; h++)
+			if (l->id[h] == id)
+				strbuf_addf(out, "%d:%s:%s\n", l->id[h], hier[h].controllers,
+					    h == KVIEW_MEMORY ? group : "/");
 }
 
 /* The kernel prints hierarchies by descending id, the v2 one (0) last. */
-void text_cgroup(const char *host, const char *group, int memory_id,
-		 bool no_v1, struct strbuf *out)
+void text_cgroup(const char *host, const char *group,
+		 const struct kview_layout *l, struct strbuf *out)
 {
 	const char *p = host, *line;
 	size_t len;
-	bool done = false;
+	long top = 0;
+	for (int h = 0; h < KVIEW_NR_HIER; h++)
+		if (l->id[h] >= top)
+			top = l->id[h] + 1;
+	long next = top;	/* ours below this are still to print */
 	while (next_line(&p, &line, &len)) {
 		bool memory;
 		long id = cgroup_line(line, len, &memory);
-		if (memory || (no_v1 && id != 0))
+		if (memory || (l->no_v1 && id != 0))
 			continue;
-		if (!done && id < memory_id) {
-			strbuf_addf(out, "%d:memory:%s\n", memory_id, group);
-			done = true;
+		if (id < next) {
+			add_hier_lines(l, group, next, id, out);
+			next = id < 0 ? 0 : id;
 		}
-		strbuf_add(out, line, len);
-		strbuf_add(out, "\n", 1);
+		add_line(out, line, len);
 	}
-	if (!done)
-		strbuf_addf(out, "%d:memory:%s\n", memory_id, group);
+	add_hier_lines(l, group, next, 0, out);
+}
+
+/* The view's hierarchy mounted at dir as host_fstype, or -1. */
+static int hier_at(const struct kview_layout *l, const char *dir, const char *fstype)
+{
+	for (int h = 0; h < KVIEW_NR_HIER; h++)
+		if (l->id[h] && !strcmp(dir, hier[h].dir) &&
+		    !strcmp(fstype, hier[h].host_fstype))
+			return h;
+	return -1;
 }
 
 /* "rw" or "ro": the first of a super-block's options. */
@@ -112,7 +162,8 @@ static const char *rw_of(const char *opts)
 	return strncmp(opts, "ro", 2) || (opts[2] && opts[2] != ',') ? "rw" : "ro";
 }
 
-void text_mountinfo(const char *host, struct strbuf *out)
+void text_mountinfo(const char *host, const struct kview_layout *l,
+		    struct strbuf *out)
 {
 	const char *p = host, *line;
 	size_t len;
@@ -120,20 +171,19 @@ void text_mountinfo(const char *host, struct strbuf *out)
 		char *copy = strndup(line, len);
 		char *field[MAX_FIELDS];
 		int n = copy ? split(copy, field) : 0;
-		int sep = 6;
+		int sep = 6, h = -1;
 		while (sep < n && strcmp(field[sep], "-"))
 			sep++;
-		if (sep + 3 < n &&
-		    !strcmp(field[4], KVIEW_MEMORY_DIR) &&
-		    !strcmp(field[sep + 1], MEMCGFS_FSTYPE)) {
+		if (sep + 3 < n)
+			h = hier_at(l, field[4], field[sep + 1]);
+		const char *dash = strstr(line, " - ");
+		if (h >= 0 && dash) {
 			/* The mount's own part up to " - " stays as it is. */
-			const char *dash = strstr(line, " - ");
 			strbuf_add(out, line, (size_t)(dash - line));
-			strbuf_addf(out, " - cgroup cgroup %s,memory\n",
-				    rw_of(field[sep + 3]));
+			strbuf_addf(out, " - cgroup cgroup %s,%s\n",
+				    rw_of(field[sep + 3]), hier[h].controllers);
 		} else {
-			strbuf_add(out, line, len);
-			strbuf_add(out, "\n", 1);
+			add_line(out, line, len);
 		}
 		free(copy);
 	}
@@ -153,7 +203,8 @@ static bool mount_flag(const char *opt)
 	return false;
 }
 
-void text_mounts(const char *host, struct strbuf *out)
+void text_mounts(const char *host, const struct kview_layout *l,
+		 struct strbuf *out)
 {
 	const char *p = host, *line;
 	size_t len;
@@ -161,44 +212,55 @@ void text_mounts(const char *host, struct strbuf *out)
 		char *copy = strndup(line, len);
 		char *field[MAX_FIELDS];
 		int n = copy ? split(copy, field) : 0;
-		if (n >= 4 && !strcmp(field[1], KVIEW_MEMORY_DIR) &&
-		    !strcmp(field[2], MEMCGFS_FSTYPE)) {
+		int h = n >= 4 ? hier_at(l, field[1], field[2]) : -1;
+		if (h >= 0) {
 			strbuf_addf(out, "cgroup %s cgroup ", field[1]);
 			char *save = NULL;
 			for (char *o = strtok_r(field[3], ",", &save); o;
 			     o = strtok_r(NULL, ",", &save))
 				if (mount_flag(o))
 					strbuf_addf(out, "%s,", o);
-			strbuf_addf(out, "memory 0 0\n");
+			strbuf_addf(out, "%s 0 0\n", hier[h].controllers);
 		} else {
-			strbuf_add(out, line, len);
-			strbuf_add(out, "\n", 1);
+			add_line(out, line, len);
 		}
 		free(copy);
 	}
 }
 
-void text_cgroups(const char *host, int memory_id, unsigned long ngroups,
-		  bool no_v1, struct strbuf *out)
+/* The view's hierarchy holding controller name, or -1. */
+static int hier_of(const struct kview_layout *l, const char *name)
+{
+	for (int h = 0; h < KVIEW_NR_HIER; h++)
+		if (l->id[h] && has_word(hier[h].controllers,
+					 strlen(hier[h].controllers), name))
+			return h;
+	return -1;
+}
+
+void text_cgroups(const char *host, const struct kview_layout *l,
+		  unsigned long ngroups, struct strbuf *out)
 {
 	const char *p = host, *line;
 	size_t len;
-	bool done = false;
+	bool memory = false;
 	while (next_line(&p, &line, &len)) {
 		char *copy = strndup(line, len);
 		char *field[MAX_FIELDS];
 		int n = copy ? split(copy, field) : 0;
-		if (n == 4 && field[0][0] != '#' && !strcmp(field[0], "memory")) {
-			strbuf_addf(out, "memory\t%d\t%lu\t1\n", memory_id, ngroups);
-			done = true;
-		} else if (n == 4 && field[0][0] != '#' && no_v1) {
+		int h = n == 4 && field[0][0] != '#' ? hier_of(l, field[0]) : -1;
+		if (h == KVIEW_MEMORY) {
+			strbuf_addf(out, "memory\t%d\t%lu\t1\n", l->id[h], ngroups);
+			memory = true;
+		} else if (h >= 0) {
+			strbuf_addf(out, "%s\t%d\t1\t1\n", field[0], l->id[h]);
+		} else if (n == 4 && field[0][0] != '#' && l->no_v1) {
 			strbuf_addf(out, "%s\t0\t%s\t%s\n", field[0], field[2], field[3]);
 		} else {
-			strbuf_add(out, line, len);
-			strbuf_add(out, "\n", 1);
+			add_line(out, line, len);
 		}
 		free(copy);
 	}
-	if (!done)
-		strbuf_addf(out, "memory\t%d\t%lu\t1\n", memory_id, ngroups);
+	if (!memory)
+		strbuf_addf(out, "memory\t%d\t%lu\t1\n", l->id[KVIEW_MEMORY], ngroups);
 }

@@ -1,7 +1,8 @@
 /* The texts of the kernel view: the host's /proc files rewritten so that
  * the memcgfs mount at KVIEW_MEMORY_DIR reads as the kernel's v1 memory
- * hierarchy.  Pure functions of the host text, for the supervisor and the
- * unit tests. */
+ * hierarchy (and, where the view made /sys/fs/cgroup itself, its cpu and
+ * cpuset stand-ins as theirs).  Pure functions of the host text, for the
+ * supervisor and the unit tests. */
 #ifndef MEMCG_KVIEW_TEXT_H
 #define MEMCG_KVIEW_TEXT_H
 
@@ -11,28 +12,49 @@
 
 #define KVIEW_CGROUP_DIR "/sys/fs/cgroup"
 #define KVIEW_MEMORY_DIR KVIEW_CGROUP_DIR "/memory"
+#define KVIEW_CPU_DIR KVIEW_CGROUP_DIR "/cpu,cpuacct"
+#define KVIEW_CPUSET_DIR KVIEW_CGROUP_DIR "/cpuset"
+#define KVIEW_BLKIO_DIR KVIEW_CGROUP_DIR "/blkio"
+#define KVIEW_PIDS_DIR KVIEW_CGROUP_DIR "/pids"
 
-/* The hierarchy id the view gives memory: the host's own if it has a v1
- * memory hierarchy, else one above its highest v1 id (1 on a v2-only host,
- * or when no_v1 hides the host's v1 hierarchies).  host is a
- * /proc/PID/cgroup text. */
-int text_memory_id(const char *host, bool no_v1);
+/* The v1 hierarchies the view shows, by hierarchy id (0: not shown):
+ * memcgfs's, and the stand-ins of those a v1 client may want beside it
+ * (OpenJDK takes all of these or none). */
+enum kview_hier {
+	KVIEW_MEMORY, KVIEW_CPU, KVIEW_CPUSET, KVIEW_BLKIO, KVIEW_PIDS,
+	KVIEW_NR_HIER
+};
+
+struct kview_layout {
+	int id[KVIEW_NR_HIER];
+	bool no_v1;	/* hide the host's own v1 hierarchies */
+};
+
+/* The layout on a host whose /proc/PID/cgroup text is host: memory on the
+ * host's memory hierarchy id if it has one, else one above its highest v1
+ * id.  With standins (the view made /sys/fs/cgroup: the host has no v1
+ * hierarchy there), only the view's, numbered from 1 in enum order. */
+void text_layout(const char *host, bool standins, struct kview_layout *l);
 
 /* /proc/PID/cgroup: the memory line names group (a path from the memcgfs
- * root, "/..."); with no_v1 only it and the v2 line "0::..." remain. */
-void text_cgroup(const char *host, const char *group, int memory_id,
-		 bool no_v1, struct strbuf *out);
+ * root, "/..."), the stand-ins' the root; with no_v1 only these and the
+ * v2 line "0::..." remain. */
+void text_cgroup(const char *host, const char *group,
+		 const struct kview_layout *l, struct strbuf *out);
 
-/* /proc/PID/mountinfo: the memcgfs mount at KVIEW_MEMORY_DIR as a cgroup
- * mount with the memory option. */
-void text_mountinfo(const char *host, struct strbuf *out);
+/* /proc/PID/mountinfo: the view's mounts as cgroup mounts with their
+ * controllers' options. */
+void text_mountinfo(const char *host, const struct kview_layout *l,
+		    struct strbuf *out);
 
 /* /proc/PID/mounts (and /proc/mounts): the same in that format. */
-void text_mounts(const char *host, struct strbuf *out);
+void text_mounts(const char *host, const struct kview_layout *l,
+		 struct strbuf *out);
 
-/* /proc/cgroups: memory on hierarchy memory_id, enabled, with ngroups
- * groups; with no_v1 every other controller on hierarchy 0 (v2). */
-void text_cgroups(const char *host, int memory_id, unsigned long ngroups,
-		  bool no_v1, struct strbuf *out);
+/* /proc/cgroups: memory (with ngroups groups) and the stand-ins' controllers
+ * on their hierarchies, enabled; with no_v1 every other controller on
+ * hierarchy 0 (v2). */
+void text_cgroups(const char *host, const struct kview_layout *l,
+		  unsigned long ngroups, struct strbuf *out);
 
 #endif

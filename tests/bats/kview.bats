@@ -228,18 +228,43 @@ memory:/third" "$(printf '%s\n' "$output" | cut -d: -f2-)"
 	listed "$MNT/job/cgroup.procs" "$VIEWPID"
 }
 
-@test "--v2-host: only the memory line and the v2 line, no other v1 hierarchy" {
+@test "--v2-host: no host v1 hierarchy; memory and read-only stand-ins for OpenJDK's others" {
 	run -0 view --v2-host -- "$BUSYBOX" cat /proc/self/cgroup
-	expect "1:memory:/job
+	expect "5:pids:/
+4:blkio:/
+3:cpuset:/
+2:cpu,cpuacct:/
+1:memory:/job
 $(grep '^0::' /proc/self/cgroup)" "$output"
-	run -0 view --v2-host -- "$BUSYBOX" awk '$9 == "cgroup" || $8 == "cgroup" { print $5 }' \
+	run -0 view --v2-host -- "$BUSYBOX" awk '$9 == "cgroup" || $8 == "cgroup" { print $5, $NF }' \
 		/proc/self/mountinfo
-	expect /sys/fs/cgroup/memory "$output" "v1 mounts"
-	run -0 view --v2-host -- "$BUSYBOX" awk '$1 != "#subsys_name" && $1 != "memory" && $2 != 0' \
-		/proc/cgroups
-	expect "" "$output" "controllers on a v1 hierarchy"
+	expect "/sys/fs/cgroup/blkio rw,blkio
+/sys/fs/cgroup/cpu,cpuacct rw,cpu,cpuacct
+/sys/fs/cgroup/cpuset rw,cpuset
+/sys/fs/cgroup/memory rw,memory
+/sys/fs/cgroup/pids rw,pids" "$(printf '%s\n' "$output" | sort)" "v1 mounts"
+	run -0 view --v2-host -- "$BUSYBOX" awk '$2 != 0 { print $1, $2, $4 }' /proc/cgroups
+	expect "#subsys_name hierarchy enabled
+cpuset 3 1
+cpu 2 1
+cpuacct 2 1
+blkio 4 1
+memory 1 1
+pids 5 1" "$output" "controllers on a v1 hierarchy"
 	run -0 view --v2-host -- "$BUSYBOX" stat -f -c %t /sys/fs/cgroup/unified
 	expect 63677270 "$output" "the v2 hierarchy at unified"
+	run -0 view --v2-host -- sh -c '
+		"$0" stat -f -c %t /sys/fs/cgroup/cpu/cpu.shares
+		cat /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us /sys/fs/cgroup/cpuset/cpuset.cpus
+		if (echo 2 >/sys/fs/cgroup/cpu/cpu.shares) 2>/dev/null; then
+			echo written
+		else
+			echo refused
+		fi' "$BUSYBOX"
+	[[ $output == *refused ]]
+	expect "$CGROUP_SUPER_MAGIC
+-1
+$(cat /sys/devices/system/cpu/online)" "$(printf '%s\n' "$output" | head -3)" "stand-ins"
 	run -0 view --v2-host -- cat /sys/fs/cgroup/memory/job/tasks
 	[ -n "$output" ]
 }
@@ -271,17 +296,18 @@ $(grep '^0::' /proc/self/cgroup)" "$output"
 }
 
 @test "OpenJDK reports the memcgfs limit and sizes its heap by it, as on the kernel" {
-	command -v java >/dev/null || skip "java not installed (default-jre-headless)"
+	command -v java >/dev/null || skip "java not installed (openjdk-17-jre-headless)"
 	limit=$((256 * 1048576))
-	run -0 view -m "$limit" -- sh -c 'java -XshowSettings:system -version 2>&1 |
-		grep -e "Memory Limit" -e Provider
-		java -XX:+PrintFlagsFinal -version 2>/dev/null | awk "\$2 == \"MaxHeapSize\" { print \$4 }"'
+	jdk='java -XshowSettings:system -version 2>&1 | grep -e "Memory Limit" -e Provider
+		java -XX:+PrintFlagsFinal -version 2>/dev/null |
+		awk "\$2 == \"MaxHeapSize\" { print \$4 }"'
+	run -0 view -m "$limit" -- sh -c "$jdk"
 	got=$output
-	[[ $got == *"Memory Limit: 256.00M"* ]]
+	[[ $got == *"Provider: cgroupv1"*"Memory Limit: 256.00M"* ]]
+	run -0 view --v2-host -m "$limit" -- sh -c "$jdk"
+	expect "$got" "$output" "--v2-host"
 	kernel_memcg_v1 || skip "no kernel v1 memory controller at $KROOT"
-	run -0 kernel_run "$limit" sh -c 'java -XshowSettings:system -version 2>&1 |
-		grep -e "Memory Limit" -e Provider
-		java -XX:+PrintFlagsFinal -version 2>/dev/null | awk "\$2 == \"MaxHeapSize\" { print \$4 }"'
+	run -0 kernel_run "$limit" sh -c "$jdk"
 	expect "$output" "$got" "kernel vs view"
 }
 
