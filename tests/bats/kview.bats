@@ -251,8 +251,9 @@ cpuacct 2 1
 blkio 4 1
 memory 1 1
 pids 5 1" "$output" "controllers on a v1 hierarchy"
-	run -0 view --v2-host -- "$BUSYBOX" stat -f -c %t /sys/fs/cgroup/unified
-	expect 63677270 "$output" "the v2 hierarchy at unified"
+	run -0 view --v2-host -- "$BUSYBOX" stat -f -c %t /sys/fs/cgroup/unified /sys/fs/cgroup
+	expect "63677270
+1021994" "$output" "the v2 hierarchy at unified, a tmpfs at /sys/fs/cgroup"
 	run -0 view --v2-host -- sh -c '
 		"$0" stat -f -c %t /sys/fs/cgroup/cpu/cpu.shares
 		cat /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us /sys/fs/cgroup/cpuset/cpuset.cpus
