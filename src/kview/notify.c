@@ -144,12 +144,30 @@ static void normalize(char *p)
 	*out = '\0';
 }
 
+/* Whether the last component of path, as given, is the name of a file the
+ * view rewrites: the cheap test most opens fail.  A trailing slash fails
+ * too, as the kernel's open of a file named so does (ENOTDIR). */
+static bool view_name(const char *path)
+{
+	static const char *const names[] = { "cgroup", "mountinfo", "mounts", "cgroups" };
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(base, names[i]))
+			return true;
+	return false;
+}
+
 /* The path the caller named (string at addr, relative to dirfd), made
- * absolute and normalized as the caller sees it, into buf (PATH_MAX * 2). */
-static bool caller_path(pid_t tid, int dirfd, unsigned long addr, char *buf)
+ * absolute and normalized as the caller sees it, into buf (PATH_MAX * 2);
+ * with names_only, false unless it may name a rewritten file. */
+static bool caller_path(pid_t tid, int dirfd, unsigned long addr, bool names_only,
+			char *buf)
 {
 	char path[PATH_MAX];
 	if (!read_string(tid, addr, path, sizeof(path)))
+		return false;
+	if (names_only && !view_name(path))
 		return false;
 	if (path[0] == '/') {
 		strcpy(buf, path);
@@ -381,7 +399,7 @@ static enum answer answer_open(const struct kview *kv,
 	if ((flags & O_ACCMODE) != O_RDONLY ||
 	    (flags & (O_PATH | O_DIRECTORY | O_CREAT | O_TRUNC)))
 		return ANSWER_CONTINUE;
-	if (!caller_path(tid, dirfd, addr, path))
+	if (!caller_path(tid, dirfd, addr, true, path))
 		return ANSWER_CONTINUE;
 	enum view_file file = classify(kv, path, tid, &task);
 	if (file == VIEW_NONE)
@@ -431,7 +449,7 @@ static bool statfs_target(const struct seccomp_notif *req, char *buf)
 		return true;
 	}
 	char path[PATH_MAX * 2];
-	if (!caller_path(tid, AT_FDCWD, req->data.args[0], path))
+	if (!caller_path(tid, AT_FDCWD, req->data.args[0], false, path))
 		return false;
 	/* /proc/self would be the supervisor's. */
 	const char *rest = path;
