@@ -287,6 +287,9 @@ $(cat /sys/devices/system/cpu/online)" "$(printf '%s\n' "$output" | head -3)" "s
 	expect "67108864
 33554432" "$output"
 	expect 33554432 "$(cat "$MNT/job/memory.limit_in_bytes")"
+	rmdir "$MNT/job"
+	run -0 view --v2-host -m 64M -- cgget -n -v -r memory.limit_in_bytes /job
+	expect 67108864 "$output" "--v2-host"
 	kernel_memcg_v1 || skip "no kernel v1 memory controller at $KROOT"
 	g=kview-$$-$BATS_TEST_NUMBER
 	run -0 kernel_run 64M sh -c 'cgget -n -v -r memory.limit_in_bytes "/$0" &&
