@@ -34,39 +34,96 @@
 #include "kview/notify.h"
 #include "kview/text.h"
 
+/* What a stopped call is, whichever entry point it came in by. */
+enum call { CALL_OPEN, CALL_OPENAT, CALL_OPENAT2, CALL_STATFS, CALL_FSTATFS };
+
+struct trap {
+	__u32 nr;
+	enum call call;
+};
+
+static const struct trap native[] = {
+#ifdef __NR_open
+	{ __NR_open, CALL_OPEN },
+#endif
+	{ __NR_openat, CALL_OPENAT },
+	{ __NR_openat2, CALL_OPENAT2 },
+	{ __NR_statfs, CALL_STATFS },
+	{ __NR_fstatfs, CALL_FSTATFS },
+};
+
 #if defined(__x86_64__)
-#define KVIEW_ARCH AUDIT_ARCH_X86_64
+/* A 32-bit program's int 0x80 entry point: its opens (numbers from the
+ * i386 table, arch/x86/entry/syscalls/syscall_32.tbl).  Its statfs calls
+ * take the compat structs, which the view does not patch. */
+static const struct trap compat[] = {
+	{ 5, CALL_OPEN },
+	{ 295, CALL_OPENAT },
+	{ 437, CALL_OPENAT2 },
+};
+#endif
+
+static const struct {
+	__u32 arch;
+	const struct trap *traps;
+	size_t n;
+} arches[] = {
+#if defined(__x86_64__)
+	{ AUDIT_ARCH_X86_64, native, sizeof(native) / sizeof(native[0]) },
+	{ AUDIT_ARCH_I386, compat, sizeof(compat) / sizeof(compat[0]) },
 #elif defined(__aarch64__)
-#define KVIEW_ARCH AUDIT_ARCH_AARCH64
+	{ AUDIT_ARCH_AARCH64, native, sizeof(native) / sizeof(native[0]) },
 #else
 #error "the kernel view knows no audit arch for this machine"
 #endif
-
-static const int trapped[] = {
-#ifdef __NR_open
-	__NR_open,
-#endif
-	__NR_openat, __NR_openat2,
-	__NR_statfs, __NR_fstatfs,
 };
-#define NR_TRAPPED (sizeof(trapped) / sizeof(trapped[0]))
+#define NR_ARCHES (sizeof(arches) / sizeof(arches[0]))
+#define MAX_FILTER 64
+
+/* The call a notification is for; false if none of ours. */
+static bool call_of(const struct seccomp_data *d, enum call *call)
+{
+	for (size_t a = 0; a < NR_ARCHES; a++)
+		for (size_t i = 0; arches[a].arch == d->arch && i < arches[a].n; i++)
+			if (arches[a].traps[i].nr == (__u32)d->nr) {
+				*call = arches[a].traps[i].call;
+				return true;
+			}
+	return false;
+}
 
 int kview_filter_install(void)
 {
-	/* arch check, load nr, one JEQ per trapped call, ALLOW, USER_NOTIF.
-	 * A call of another arch (x86's i386 and x32 entry points) is let
-	 * through: see the manual's limits. */
-	struct sock_filter f[3 + NR_TRAPPED + 2];
-	size_t k = NR_TRAPPED, n = 0;
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-					      KVIEW_ARCH, 0, k + 1);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-	for (size_t i = 0; i < k; i++)
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (unsigned)trapped[i], k - i, 0);
+	/* Per arch: load arch, JEQ (else on to the next arch), load nr, one
+	 * JEQ per trapped call (to USER_NOTIF), else jump to ALLOW.  Then
+	 * ALLOW and USER_NOTIF.  BPF jumps only forward: the ends are last.
+	 * Calls of other entry points (x86's x32) are let through: see the
+	 * manual's limits. */
+	struct sock_filter f[MAX_FILTER];
+	size_t total = 0, n = 0;
+	for (size_t a = 0; a < NR_ARCHES; a++)
+		total += 4 + arches[a].n;
+	if (total + 2 > MAX_FILTER)
+		return -E2BIG;
+	const size_t allow = total, notify = total + 1;
+	for (size_t a = 0; a < NR_ARCHES; a++) {
+		size_t size = 4 + arches[a].n;
+		f[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						    offsetof(struct seccomp_data, arch));
+		n++;
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						    arches[a].arch, 0, (__u8)(size - 2));
+		n++;
+		f[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						    offsetof(struct seccomp_data, nr));
+		n++;
+		for (size_t i = 0; i < arches[a].n; i++, n++)
+			f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							    arches[a].traps[i].nr,
+							    (__u8)(notify - n - 1), 0);
+		f[n] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (__u32)(allow - n - 1));
+		n++;
+	}
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
 	struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
@@ -438,10 +495,10 @@ static enum answer answer_open(const struct kview *kv,
 #define TARGET_MAX (PATH_MAX * 2 + 128)
 
 /* Which file a statfs or fstatfs names, as a path the supervisor can use. */
-static bool statfs_target(const struct seccomp_notif *req, char *buf)
+static bool statfs_target(const struct seccomp_notif *req, enum call call, char *buf)
 {
 	pid_t tid = (pid_t)req->pid;
-	if (req->data.nr == __NR_fstatfs) {
+	if (call == CALL_FSTATFS) {
 		int fd = (int)req->data.args[0];
 		if (fd < 0)
 			return false;
@@ -491,13 +548,13 @@ static void cgroup_statfs(struct statfs *sf)
 }
 
 static enum answer answer_statfs(const struct kview *kv,
-				 const struct seccomp_notif *req,
+				 const struct seccomp_notif *req, enum call call,
 				 struct seccomp_notif_resp *resp)
 {
 	char target[TARGET_MAX];
 	struct stat st;
 	struct statfs sf;
-	if (!statfs_target(req, target) || stat(target, &st) ||
+	if (!statfs_target(req, call, target) || stat(target, &st) ||
 	    !view_dev(kv, st.st_dev))
 		return ANSWER_CONTINUE;
 	if (statfs(target, &sf)) {
@@ -538,20 +595,21 @@ static enum answer answer(const struct kview *kv, const struct seccomp_notif *re
 {
 	const __u64 *a = req->data.args;
 	__u64 flags = 0;
-	switch (req->data.nr) {
-#ifdef __NR_open
-	case __NR_open:
+	enum call call;
+	if (!call_of(&req->data, &call))
+		return ANSWER_CONTINUE;
+	switch (call) {
+	case CALL_OPEN:
 		return answer_open(kv, req, resp, AT_FDCWD, a[0], a[1]);
-#endif
-	case __NR_openat:
+	case CALL_OPENAT:
 		return answer_open(kv, req, resp, (int)a[0], a[1], a[2]);
-	case __NR_openat2:
+	case CALL_OPENAT2:
 		if (!openat2_flags(req, &flags))
 			return ANSWER_CONTINUE;
 		return answer_open(kv, req, resp, (int)a[0], a[1], flags);
-	case __NR_statfs:
-	case __NR_fstatfs:
-		return answer_statfs(kv, req, resp);
+	case CALL_STATFS:
+	case CALL_FSTATFS:
+		return answer_statfs(kv, req, call, resp);
 	}
 	return ANSWER_CONTINUE;
 }

@@ -129,6 +129,17 @@ in_view_bg() {
 	printf '%s\n' "$output" | memory_line | grep -q ':memory:/job$'
 }
 
+@test "a 32-bit program with no libc, opening through int 0x80, sees the same line" {
+	[ "$(uname -m)" = x86_64 ] || skip "not an x86-64 host"
+	prog=$BATS_TEST_TMPDIR/i386cgroup
+	${CC:-cc} -m32 -nostdlib -static -fno-pie -no-pie -O1 -o "$prog" \
+		"$BATS_TEST_DIRNAME/../tools/i386cgroup.c" 2>"$BATS_TEST_TMPDIR/cc.log" ||
+		skip "the compiler cannot make i386 code: $(head -1 "$BATS_TEST_TMPDIR/cc.log")"
+	"$prog" >/dev/null 2>&1 || skip "this kernel runs no i386 programs"
+	run -0 view -- "$prog"
+	expect memory:/job "$(printf '%s\n' "$output" | memory_line | cut -d: -f2-)"
+}
+
 @test "a forked grandchild and an orphan the command leaves see the same group" {
 	run -0 view -- sh -c '
 		sh -c "sh -c \"cat /proc/self/cgroup\"" | grep :memory:
