@@ -1,6 +1,6 @@
 /* memcg-kview: run a command in the kernel view of a memcgfs mount.
  *
- *   memcg-kview [--v2-host] -M DIR [--] CMD [ARG...]
+ *   memcg-kview [--v2-host] [--memory-only] -M DIR [--] CMD [ARG...]
  *
  * memcg-run --kernel-view executes it inside the group it made.  It enters
  * a private mount namespace with memcgfs at /sys/fs/cgroup/memory, starts
@@ -38,18 +38,21 @@ static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGU
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " [--v2-host] -M DIR [--] CMD [ARG...]\n"
+		"Usage: " PROG " [--v2-host] [--memory-only] -M DIR [--] CMD [ARG...]\n"
 		"\n"
 		"Run CMD, and all it starts, where the memcgfs mount holding DIR is\n"
 		"the kernel's v1 memory hierarchy at " KVIEW_MEMORY_DIR ": its own\n"
 		"/proc/*/cgroup, mountinfo, mounts, /proc/cgroups and statfs say so.\n"
 		"memcg-run --kernel-view runs it; see memcg-run(1).\n"
 		"\n"
-		"  -M, --mount DIR  the memcgfs mount (or a directory in it)\n"
-		"      --v2-host    show the host as v2-only: no v1 hierarchy but\n"
-		"                   memory, " KVIEW_CGROUP_DIR " a cgroup2 mount\n"
-		"                   underneath\n"
-		"  -h, --help       show this help\n");
+		"  -M, --mount DIR    the memcgfs mount (or a directory in it)\n"
+		"      --v2-host      show the host as v2-only: no v1 hierarchy of\n"
+		"                     its own, " KVIEW_CGROUP_DIR " a cgroup2 mount\n"
+		"                     underneath\n"
+		"      --memory-only  where the view makes " KVIEW_CGROUP_DIR " (a\n"
+		"                     v2-only host): memory alone there, no stand-ins\n"
+		"                     and no v2 hierarchy at unified (as crun wants)\n"
+		"  -h, --help         show this help\n");
 }
 
 static void die(const char *what, int err)
@@ -168,7 +171,7 @@ static int supervise(const struct kview *kv, pid_t cmd, int sigfd)
 int main(int argc, char **argv)
 {
 	const char *dir = NULL;
-	bool no_v1 = false;
+	unsigned flags = 0;
 	int i;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -179,7 +182,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "--v2-host")) {
-			no_v1 = true;
+			flags |= KVIEW_V2_HOST;
+		} else if (!strcmp(a, "--memory-only")) {
+			flags |= KVIEW_MEMORY_ONLY;
 		} else if ((!strcmp(a, "-M") || !strcmp(a, "--mount")) && i + 1 < argc) {
 			dir = argv[++i];
 		} else if (!strncmp(a, "--mount=", 8)) {
@@ -209,7 +214,7 @@ int main(int argc, char **argv)
 	}
 	if (rc)
 		die(dir, -rc);
-	if ((rc = kview_mount_view(root, dev, no_v1, &m, &what)))
+	if ((rc = kview_mount_view(root, dev, flags, &m, &what)))
 		die(what, -rc);
 	memcpy(kv.dev, m.dev, sizeof(kv.dev));
 	kv.rootfd = open(KVIEW_MEMORY_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -224,8 +229,7 @@ int main(int argc, char **argv)
 		strbuf_addf(&own, "%s", line);
 	if (f)
 		fclose(f);
-	text_layout(own.buf ? own.buf : "", m.standins, &kv.layout);
-	kv.layout.no_v1 |= no_v1;
+	text_layout(own.buf ? own.buf : "", m.made, &kv.layout);
 	strbuf_release(&own);
 
 	sigset_t mask, old;

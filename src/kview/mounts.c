@@ -153,15 +153,17 @@ static int make_standin(const char *dir, const struct standin_file *files, dev_t
  * hierarchy in the view at all, and OpenJDK takes v1 only if cpu, cpuacct,
  * cpuset, blkio and pids are v1 too: read-only stand-ins for them, their
  * root groups with no limits. */
-static int make_cgroup_dir(struct kview_mounts *m, const char **what)
+static int make_cgroup_dir(struct kview_mounts *m, bool memory_only, const char **what)
 {
 	struct statfs sf;
 	int v2 = -1, rc = 0;
 	if (statfs(KVIEW_CGROUP_DIR, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
-		v2 = open_tree(AT_FDCWD, KVIEW_CGROUP_DIR, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		/* Moved rather than covered: mountinfo lists covered mounts. */
-		if (v2 >= 0)
-			detach_all(KVIEW_CGROUP_DIR);
+		if (!memory_only)
+			v2 = open_tree(AT_FDCWD, KVIEW_CGROUP_DIR,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		/* Moved (or left out) rather than covered: mountinfo lists
+		 * covered mounts. */
+		detach_all(KVIEW_CGROUP_DIR);
 	}
 	*what = "mount a tmpfs on " KVIEW_CGROUP_DIR;
 	if (mount("tmpfs", KVIEW_CGROUP_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -178,20 +180,23 @@ static int make_cgroup_dir(struct kview_mounts *m, const char **what)
 	}
 	if (v2 >= 0)
 		close(v2);
+	m->made = KVIEW_HIER_BIT(KVIEW_MEMORY);
+	if (rc || memory_only)
+		return rc;
 	*what = "make the stand-in hierarchies";
-	for (size_t i = 0; !rc && i < sizeof(standins) / sizeof(standins[0]); i++)
+	for (size_t i = 0; !rc && i < sizeof(standins) / sizeof(standins[0]); i++) {
 		rc = make_standin(standins[i].dir, standins[i].files,
 				  &m->dev[standins[i].hier]);
+		m->made |= KVIEW_HIER_BIT(standins[i].hier);
+	}
 	/* The links a systemd host has beside a joint mount. */
 	if (!rc && (symlink("cpu,cpuacct", KVIEW_CGROUP_DIR "/cpu") ||
 		    symlink("cpu,cpuacct", KVIEW_CGROUP_DIR "/cpuacct")))
 		rc = -errno;
-	if (!rc)
-		m->standins = true;
 	return rc;
 }
 
-int kview_mount_view(const char *root, dev_t dev, bool no_v1,
+int kview_mount_view(const char *root, dev_t dev, unsigned flags,
 		     struct kview_mounts *m, const char **what)
 {
 	struct stat st;
@@ -206,7 +211,7 @@ int kview_mount_view(const char *root, dev_t dev, bool no_v1,
 	int tree = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return -errno;
-	if (no_v1) {
+	if (flags & KVIEW_V2_HOST) {
 		*what = "mount a cgroup2 hierarchy on " KVIEW_CGROUP_DIR;
 		detach_all(KVIEW_CGROUP_DIR);
 		if (mount("cgroup2", KVIEW_CGROUP_DIR, "cgroup2",
@@ -214,7 +219,7 @@ int kview_mount_view(const char *root, dev_t dev, bool no_v1,
 			rc = -errno;
 	}
 	if (!rc && (stat(KVIEW_MEMORY_DIR, &st) || !S_ISDIR(st.st_mode)))
-		rc = make_cgroup_dir(m, what);
+		rc = make_cgroup_dir(m, flags & KVIEW_MEMORY_ONLY, what);
 	if (!rc && !on_dev(KVIEW_MEMORY_DIR, dev)) {
 		*what = "mount memcgfs on " KVIEW_MEMORY_DIR;
 		detach_all(KVIEW_MEMORY_DIR);

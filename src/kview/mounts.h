@@ -13,15 +13,20 @@
 int kview_mount_root(const char *dir, char *root, dev_t *dev);
 
 struct kview_mounts {
-	bool standins;			/* the view made /sys/fs/cgroup */
+	unsigned made;			/* KVIEW_HIER_BITs on the view's own tmpfs */
 	dev_t dev[KVIEW_NR_HIER];	/* each hierarchy's st_dev; 0: none */
 };
 
+enum {
+	KVIEW_V2_HOST = 1,	/* first make /sys/fs/cgroup a v2-only host's */
+	KVIEW_MEMORY_ONLY = 2,	/* on a /sys/fs/cgroup of the view's own: only
+				 * memory, no stand-ins, no v2 hierarchy */
+};
+
 /* Enter a private mount namespace and place root (on dev) at
- * /sys/fs/cgroup/memory; with no_v1, first replace the host's
- * /sys/fs/cgroup by a cgroup2 mount, as a v2-only host has it.  0 or a
- * negative errno, with what failed in *what. */
-int kview_mount_view(const char *root, dev_t dev, bool no_v1,
+ * /sys/fs/cgroup/memory, as flags (KVIEW_V2_HOST, KVIEW_MEMORY_ONLY) say.
+ * 0 or a negative errno, with what failed in *what. */
+int kview_mount_view(const char *root, dev_t dev, unsigned flags,
 		     struct kview_mounts *m, const char **what);
 
 #endif

@@ -84,16 +84,18 @@ static long cgroup_line(const char *line, size_t len, bool *memory)
 	return strtol(line, NULL, 10);
 }
 
-void text_layout(const char *host, bool standins, struct kview_layout *l)
+void text_layout(const char *host, unsigned made, struct kview_layout *l)
 {
 	const char *p = host, *line;
 	size_t len;
 	long max = 0;
 	memset(l, 0, sizeof(*l));
-	if (standins) {
+	if (made) {
+		int id = 0;
 		l->no_v1 = true;
 		for (int h = 0; h < KVIEW_NR_HIER; h++)
-			l->id[h] = h + 1;
+			if (made & KVIEW_HIER_BIT(h))
+				l->id[h] = ++id;
 		return;
 	}
 	while (next_line(&p, &line, &len)) {

@@ -30,11 +30,15 @@ struct kview_layout {
 	bool no_v1;	/* hide the host's own v1 hierarchies */
 };
 
-/* The layout on a host whose /proc/PID/cgroup text is host: memory on the
- * host's memory hierarchy id if it has one, else one above its highest v1
- * id.  With standins (the view made /sys/fs/cgroup: the host has no v1
- * hierarchy there), only the view's, numbered from 1 in enum order. */
-void text_layout(const char *host, bool standins, struct kview_layout *l);
+#define KVIEW_HIER_BIT(h) (1u << (h))
+#define KVIEW_ALL_HIER (KVIEW_HIER_BIT(KVIEW_NR_HIER) - 1)
+
+/* The layout on a host whose /proc/PID/cgroup text is host.  made is the
+ * set of hierarchies (KVIEW_HIER_BIT) the view mounted on a /sys/fs/cgroup
+ * of its own, 0 if it kept the host's: then memory has the host's memory
+ * hierarchy id if it has one, else one above its highest v1 id; else the
+ * view's are the only v1 ones, numbered from 1 in enum order. */
+void text_layout(const char *host, unsigned made, struct kview_layout *l);
 
 /* /proc/PID/cgroup: the memory line names group (a path from the memcgfs
  * root, "/..."), the stand-ins' the root; with no_v1 only these and the

@@ -281,11 +281,41 @@ $(cat /sys/devices/system/cpu/online)" "$(printf '%s\n' "$output" | head -3)" "s
 	[ -n "$output" ]
 }
 
+@test "--v2-host --memory-only: crun runs a container whose group and limit are memcgfs's" {
+	command -v crun >/dev/null || skip "crun not installed"
+	command -v jq >/dev/null || skip "jq not installed"
+	d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/rootfs/bin" "$d/rootfs/proc" "$d/rootfs/sys" "$d/rootfs/dev" \
+		"$d/rootfs/tmp" "$d/bundle" "$d/state"
+	cp "$BUSYBOX" "$d/rootfs/bin/busybox"
+	chroot "$d/rootfs" /bin/busybox --install -s /bin
+	crun spec -b "$d/bundle"
+	# No device rule: crun would open the devices hierarchy, which a
+	# memory-only view has not.
+	jq --arg rootfs "$d/rootfs" '.process.terminal = false
+		| .process.args = ["sh", "-c",
+			"grep :memory: /proc/self/cgroup; read l </sys/fs/cgroup/memory/memory.limit_in_bytes; echo limit=$l"]
+		| .root = {path: $rootfs, readonly: true}
+		| .linux.resources = {memory: {limit: 67108864}}' \
+		"$d/bundle/config.json" >"$d/bundle/c" && mv "$d/bundle/c" "$d/bundle/config.json"
+	id=kview-$$
+	run -0 view --v2-host --memory-only -- sh -c '
+		grep -c " - cgroup" /proc/self/mountinfo
+		crun --cgroup-manager=cgroupfs --root "$0" run --bundle "$1" "$2" </dev/null' \
+		"$d/state" "$d/bundle" "$id"
+	expect "1
+1:memory:/$id
+limit=67108864" "$output"
+	[ ! -d "$MNT/$id" ]
+}
+
 @test "memcg-run --kernel-view passes on the status, and refuses --v2-host alone" {
 	run -3 view -- sh -c 'exit 3'
 	run -137 view -- sh -c 'kill -9 $$'
 	run -125 "$RUN" -M "$MNT" --v2-host -- true
 	[[ $output == *"--v2-host needs --kernel-view"* ]]
+	run -125 "$RUN" -M "$MNT" --memory-only -- true
+	[[ $output == *"--memory-only needs --kernel-view"* ]]
 	run -125 env MEMCG_KVIEW=/nonexistent "$RUN" -M "$MNT" --kernel-view -- true
 	[ ! -e "$MNT/job" ]
 }

@@ -33,7 +33,7 @@ static const char v2_cgroup[] = "0::/user.slice/session-1.scope\n";
 static struct kview_layout layout(const char *host, bool standins, int memory_id)
 {
 	struct kview_layout l;
-	text_layout(host, standins, &l);
+	text_layout(host, standins ? KVIEW_ALL_HIER : 0, &l);
 	assert_int_equal(l.id[KVIEW_MEMORY], memory_id);
 	return l;
 }
@@ -52,6 +52,12 @@ static void test_memory_id_is_the_hosts_else_above_its_v1_ids(void **state)
 	assert_true(l.no_v1);
 	assert_int_equal(l.id[KVIEW_CPU], 2);
 	assert_int_equal(l.id[KVIEW_PIDS], KVIEW_NR_HIER);
+	/* Memory alone on the view's own /sys/fs/cgroup. */
+	text_layout(hybrid_cgroup, KVIEW_HIER_BIT(KVIEW_MEMORY), &l);
+	assert_true(l.no_v1);
+	assert_int_equal(l.id[KVIEW_MEMORY], 1);
+	assert_int_equal(l.id[KVIEW_CPU], 0);
+	assert_int_equal(l.id[KVIEW_PIDS], 0);
 }
 
 static void test_cgroup_names_the_memcgfs_group(void **state)
