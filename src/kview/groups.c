@@ -29,8 +29,8 @@ static bool walk(int dirfd, struct strbuf *path, group_fn fn, void *arg)
 	bool stop = false;
 	struct dirent *e;
 	while (!stop && (e = readdir(d))) {
-		if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) || !strcmp(e->d_name, ".") ||
-		    !strcmp(e->d_name, ".."))
+		bool dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN;
+		if (!dir || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (sub < 0)
