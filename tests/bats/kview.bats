@@ -38,16 +38,22 @@ teardown() {
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	local left=
 	if [ -n "$KGROUP" ] && [ -d "$KGROUP" ]; then
 		for p in $(cat "$KGROUP/cgroup.procs"); do
 			kill -9 "$p" 2>/dev/null || true
 		done
-		for i in $(seq 1 60); do
+		for _ in $(seq 1 60); do
 			rmdir "$KGROUP" 2>/dev/null && break
 			sleep 0.05
 		done
+		[ ! -d "$KGROUP" ] || left=$KGROUP
 	fi
 	unmount_memcgfs
+	if [ -n "$left" ]; then
+		echo "kernel group $left left behind" >&2
+		return 1
+	fi
 }
 
 # view ARG... -- CMD...: memcg-run --kernel-view on this test's mount, in
@@ -56,14 +62,18 @@ view() {
 	"$RUN" -M "$MNT" -g job --kernel-view "$@"
 }
 
-# kernel_run LIMIT CMD...: CMD in a new child group of the kernel's v1
-# memory controller with that limit (removed in teardown).
-kernel_run() {
+# kernel_group LIMIT: a new child group of the kernel's v1 memory
+# controller with that limit, in KGROUP (removed in teardown).  Called in
+# the test's own shell, not under `run`, so that teardown knows it.
+kernel_group() {
 	kernel_memcg_v1 || skip "no kernel v1 memory controller at $KROOT"
 	KGROUP=$KROOT/kview-$$-$BATS_TEST_NUMBER
 	mkdir "$KGROUP"
 	echo "$1" >"$KGROUP/memory.limit_in_bytes"
-	shift
+}
+
+# kernel_run CMD...: CMD in kernel_group's group.
+kernel_run() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$KGROUP" "$@"
 }
 
@@ -331,9 +341,9 @@ limit=67108864" "$output"
 	rmdir "$MNT/job"
 	run -0 view --v2-host -m 64M -- cgget -n -v -r memory.limit_in_bytes /job
 	expect 67108864 "$output" "--v2-host"
-	kernel_memcg_v1 || skip "no kernel v1 memory controller at $KROOT"
-	g=kview-$$-$BATS_TEST_NUMBER
-	run -0 kernel_run 64M sh -c 'cgget -n -v -r memory.limit_in_bytes "/$0" &&
+	kernel_group 64M
+	g=${KGROUP#"$KROOT"/}
+	run -0 kernel_run sh -c 'cgget -n -v -r memory.limit_in_bytes "/$0" &&
 		cgset -r memory.limit_in_bytes=32M "/$0" &&
 		cgget -n -v -r memory.limit_in_bytes "/$0"' "$g"
 	expect "67108864
@@ -351,8 +361,8 @@ limit=67108864" "$output"
 	[[ $got == *"Provider: cgroupv1"*"Memory Limit: 256.00M"* ]]
 	run -0 view --v2-host -m "$limit" -- sh -c "$jdk"
 	expect "$got" "$output" "--v2-host"
-	kernel_memcg_v1 || skip "no kernel v1 memory controller at $KROOT"
-	run -0 kernel_run "$limit" sh -c "$jdk"
+	kernel_group "$limit"
+	run -0 kernel_run sh -c "$jdk"
 	expect "$output" "$got" "kernel vs view"
 }
 
@@ -361,7 +371,8 @@ limit=67108864" "$output"
 	limit=$((192 * 1048576))
 	js='console.log(process.constrainedMemory && process.constrainedMemory())'
 	if kernel_memcg_v1; then
-		run -0 kernel_run "$limit" node -e "$js"
+		kernel_group "$limit"
+		run -0 kernel_run node -e "$js"
 		case $output in
 		0 | undefined) skip "this Node.js does not read cgroup limits ($output)" ;;
 		esac
