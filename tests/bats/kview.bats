@@ -30,7 +30,7 @@ setup() {
 }
 
 teardown() {
-	local p i
+	local p
 	for p in $VIEWPID; do
 		kill -9 "$p" 2>/dev/null || true
 	done
@@ -243,7 +243,7 @@ memory:/third" "$(printf '%s\n' "$output" | cut -d: -f2-)"
 	# The view's own process, read from outside: the kernel's text.
 	expect "$(grep :memory: /proc/self/cgroup | cut -d: -f1,2)" \
 		"$(grep :memory: "/proc/$VIEWPID/cgroup" | cut -d: -f1,2)"
-	! grep -q ':memory:/job$' "/proc/$VIEWPID/cgroup"
+	run ! grep -q ':memory:/job$' "/proc/$VIEWPID/cgroup"
 	expect "$before" "$(mine)" mountinfo
 	expect "$FUSE_SUPER_MAGIC" "$(stat -f -c %t "$MNT/job")"
 	listed "$MNT/job/cgroup.procs" "$VIEWPID"
