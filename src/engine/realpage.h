@@ -62,8 +62,8 @@ void realpage_exit(void);
  * reclaim and OOM; a page whose charge is refused stays out of t's set
  * and is tried again at the next update (a swap-in refused stays in
  * swap until then).  An anon page t mapped at addr that is now a swap
- * entry at addr, or the reverse, is a swap-out (swap-in) of that page.  0, or -ENOMEM if a charge was
- * refused, -ESRCH if t has exited. */
+ * entry at addr, or the reverse, is a swap-out (swap-in) of that page.
+ * 0, or -ENOMEM if a charge was refused, -ESRCH if t has exited. */
 int realpage_update(struct task *t, const struct real_seen *seen, long nr);
 
 /* For each page of seen[0..nr) (sorted by pfn) that t mapped at its last
