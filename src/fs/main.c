@@ -1,5 +1,8 @@
 /* memcgfs: command line, mount, signals and the event loop (memcgfs(8) OPTIONS).
  *
+ * The process that mounts is the supervisor (supervise.h): it holds the
+ * FUSE descriptor and runs the server in a child it restarts.
+ *
  * Exit status: 0 after a clean unmount or SIGTERM/SIGINT, 2 for a usage
  * error, 1 for a runtime failure; every failure is one line on stderr and
  * leaves nothing mounted. */
@@ -31,6 +34,7 @@
 #include "ops.h"
 #include "options.h"
 #include "serve.h"
+#include "supervise.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -218,6 +222,49 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* What a server needs, from the command line and the mount. */
+struct server_args {
+	const struct fuse_cmdline_opts *co;
+	const struct memcgfs_options *opts;
+	const struct mount_ident *ident;	/* NULL if not identified */
+};
+
+/* One server (supervise.h): the engine, the host parts and the request
+ * loop, until the mount goes or a signal ends it.  A server whose
+ * supervisor was killed holds the mount alone: it unmounts at its end. */
+static int serve(struct fuse_session *se, bool restarted, void *arg)
+{
+	const struct server_args *sa = arg;
+	int ret;
+
+	if (fuse_set_signal_handlers(se) != 0)
+		return EXIT_RUNTIME;
+	if (restarted)
+		syslog(LOG_NOTICE, "server restarted on the same mount");
+	ret = engine_start(sa->opts);
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	ret = fcache_start(se);
+	if (!ret && (ret = listeners_start()))
+		fcache_stop();
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		engine_stop();
+		return EXIT_RUNTIME;
+	}
+	ret = fuse_serve(se, sa->co);
+	listeners_stop();
+	fcache_stop();
+	memcgfs_ops_exit();
+	engine_stop();
+	if (supervisor_gone())
+		unmount(se, sa->ident);
+	fuse_remove_signal_handlers(se);
+	return clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -225,8 +272,8 @@ int main(int argc, char *argv[])
 	struct memcgfs_options opts;
 	struct fuse_session *se;
 	struct mount_ident ident;
-	bool identified = false;
-	int status = EXIT_USAGE, ret;
+	struct server_args sa = { &co, &opts, NULL };
+	int status = EXIT_USAGE;
 
 	if (options_parse(&args, &opts))
 		goto out_args;
@@ -263,39 +310,18 @@ int main(int argc, char *argv[])
 		status = EXIT_USAGE;	/* libfuse printed the unknown option */
 		goto out_args;
 	}
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_session;
 	if (fuse_session_mount(se, co.mountpoint) != 0)
-		goto out_signals;
-	identified = mount_identify(co.mountpoint, &ident);
-	if (identified)
+		goto out_session;
+	if (mount_identify(co.mountpoint, &ident)) {
+		sa.ident = &ident;
 		event_control_set_mount(ident.mnt_id);
+	}
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
-	ret = engine_start(&opts);
-	if (ret) {
-		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
-		goto out_unmount;
-	}
-	ret = fcache_start(se);
-	if (!ret && (ret = listeners_start()))
-		fcache_stop();
-	if (ret) {
-		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
-		engine_stop();
-		goto out_unmount;
-	}
-	ret = fuse_serve(se, &co);
-	listeners_stop();
-	fcache_stop();
-	memcgfs_ops_exit();
-	engine_stop();
-	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
+	status = supervise(se, serve, &sa);
 out_unmount:
-	unmount(se, identified ? &ident : NULL);
-out_signals:
-	fuse_remove_signal_handlers(se);
+	unmount(se, sa.ident);
 out_session:
 	fuse_session_destroy(se);
 out_args:
