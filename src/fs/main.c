@@ -34,6 +34,7 @@
 #include "ops.h"
 #include "options.h"
 #include "serve.h"
+#include "state.h"
 #include "supervise.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -246,15 +247,21 @@ static int serve(struct fuse_session *se, bool restarted, void *arg)
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
 		return EXIT_RUNTIME;
 	}
+	if (state_restore()) {
+		engine_stop();
+		return EXIT_RUNTIME;
+	}
 	ret = fcache_start(se);
 	if (!ret && (ret = listeners_start()))
 		fcache_stop();
 	if (ret) {
 		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		state_close();
 		engine_stop();
 		return EXIT_RUNTIME;
 	}
 	ret = fuse_serve(se, sa->co);
+	state_close();
 	listeners_stop();
 	fcache_stop();
 	memcgfs_ops_exit();
@@ -298,7 +305,9 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	status = EXIT_RUNTIME;
-	if (check_mountpoint(co.mountpoint))
+	if (check_mountpoint(co.mountpoint) ||
+	    state_setup(opts.state_path[0] ? opts.state_path : NULL,
+			opts.refuse_bad_state))
 		goto out_args;
 	raise_fd_limit();
 	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=memcgfs,subtype=memcgfs");
@@ -325,6 +334,7 @@ out_unmount:
 out_session:
 	fuse_session_destroy(se);
 out_args:
+	state_teardown();
 	free(co.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

@@ -49,9 +49,10 @@ wait_mounted() {
 }
 
 # server_pid: the pid of the server the supervisor DAEMON_PID runs (its
-# one child; memcgfs(8) RESTART), which holds the engine and the listeners.
+# one child; memcgfs(8) RESTART), which holds the engine and the listeners;
+# empty while a new one is being started.
 server_pid() {
-	pgrep -o -P "$DAEMON_PID"
+	pgrep -o -P "$DAEMON_PID" || true
 }
 
 # unmount_memcgfs: unmount (lazily as a fallback), wait for the daemon and

@@ -61,7 +61,11 @@ wait_rounds() {
 new_server() {
 	local old i new
 	old=$(server_pid)
-	[ -n "$old" ]
+	if [ -z "$old" ]; then
+		echo "no server is running; the log:" >&2
+		cat "$DAEMON_LOG" >&2
+		return 1
+	fi
 	kill "-$1" "$old"
 	for i in $(seq 1 400); do
 		new=$(server_pid)
@@ -147,4 +151,192 @@ no_client_broke() {
 	done
 	! kill -0 "$srv" 2>/dev/null
 	! grep -q " $MNT " /proc/mounts
+}
+
+# dump: every group's inode numbers, modes, owners, settings and members,
+# one line each, in a stable order.
+dump() {
+	local d f
+	(cd "$MNT" && find . -mindepth 1 -type d | sort) | while read -r d; do
+		stat -c '%i %a %u %g %n' "$MNT/$d"
+		for f in memory.limit_in_bytes memory.memsw.limit_in_bytes \
+			memory.kmem.limit_in_bytes memory.kmem.tcp.limit_in_bytes \
+			memory.soft_limit_in_bytes memory.swappiness \
+			memory.move_charge_at_immigrate memory.oom_control \
+			memory.use_hierarchy notify_on_release cgroup.clone_children \
+			tasks; do
+			stat -c '%i %a %u %g %n' "$MNT/$d/$f"
+			echo "$d/$f: $(sort -n "$MNT/$d/$f" | tr '\n' ' ')"
+		done
+	done
+	stat -c '%i %a %u %g %n' "$MNT" "$MNT/release_agent"
+	echo "release_agent: $(cat "$MNT/release_agent")"
+}
+
+# invariants DIR...: usage = rss + cache + kmem in each group.
+invariants() {
+	local d u r c k
+	for d in "$@"; do
+		u=$(cat "$MNT/$d/memory.usage_in_bytes")
+		r=$(stat_value "$MNT/$d/memory.stat" total_rss)
+		c=$(stat_value "$MNT/$d/memory.stat" total_cache)
+		k=$(cat "$MNT/$d/memory.kmem.usage_in_bytes")
+		if [ "$u" -ne $((r + c + k)) ]; then
+			echo "$d: usage $u != rss $r + cache $c + kmem $k" >&2
+			return 1
+		fi
+	done
+}
+
+# a tree with something set in every kind of file, and members.
+make_tree() {
+	mkdir -p "$MNT/a/b" "$MNT/c" "$MNT/sp ace"
+	echo 100M >"$MNT/a/memory.limit_in_bytes"
+	echo 200M >"$MNT/a/memory.memsw.limit_in_bytes"
+	echo 64M >"$MNT/a/memory.kmem.limit_in_bytes"
+	echo 50M >"$MNT/a/b/memory.soft_limit_in_bytes"
+	echo 30 >"$MNT/a/memory.swappiness"
+	echo 3 >"$MNT/c/memory.move_charge_at_immigrate"
+	echo 1 >"$MNT/c/memory.oom_control"
+	echo 1 >"$MNT/a/b/notify_on_release"
+	echo /bin/true >"$MNT/release_agent"
+	chown 65534:65534 "$MNT/c" "$MNT/c/tasks"
+	chmod 0700 "$MNT/sp ace"
+	chmod 0600 "$MNT/a/memory.limit_in_bytes"
+	mkdir "$MNT/gone" && rmdir "$MNT/gone"
+	mv "$MNT/sp ace" "$MNT/space 2"
+	sleeper_in "$MNT/a/b"
+	sleeper_in "$MNT/c"
+	MOVER=$SLEEPER
+}
+
+@test "kill -9 under load: groups, ids, owners, modes, limits, settings and members come back" {
+	make_tree
+	# nobody's lookups make an opener index of their own
+	(cd "$MNT" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		cat c/tasks >/dev/null)
+	local before after i
+	client read 'cat "$MNT/a/memory.stat" "$MNT/c/tasks" >/dev/null'
+	client write 'echo 50M >"$MNT/a/b/memory.soft_limit_in_bytes"'
+	client move "echo $MOVER >\"\$MNT/a/tasks\"; echo $MOVER >\"\$MNT/c/tasks\""
+	client workload 'echo "anon 0 4K" >"$MNT/memcgfs.workload"'
+	client tree 'mkdir "$MNT/t" && rmdir "$MNT/t"'
+	wait_rounds move 3
+	for i in 1 2 3; do
+		new_server KILL
+		wait_rounds move 3
+		wait_rounds tree 3
+	done
+	stop_clients
+	no_client_broke read write move workload tree
+	before=$(dump)
+	new_server KILL
+	after=$(dump)
+	diff <(echo "$before") <(echo "$after")
+	# what was set is there, not only the same as before
+	value_is "$MNT/a/memory.limit_in_bytes" 104857600
+	value_is "$MNT/a/b/memory.soft_limit_in_bytes" 52428800
+	listed "$MNT/c/tasks" "$MOVER"
+	[ "$(stat -c %U "$MNT/c")" = nobody ]
+	[ "$(stat -c %a "$MNT/space 2")" = 700 ]
+	[ ! -e "$MNT/t" ] && [ ! -e "$MNT/gone" ]
+	invariants . a a/b c
+}
+
+@test "SIGTERM of the server: the state comes back the same" {
+	make_tree
+	local before after
+	before=$(dump)
+	new_server TERM
+	after=$(dump)
+	diff <(echo "$before") <(echo "$after")
+	invariants . a a/b c
+}
+
+@test "a member that died while no server ran is gone, the others are back" {
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	local dead=$SLEEPER
+	sleeper_in "$MNT/g"
+	kill -STOP "$(server_pid)"	# nobody sees the exit
+	kill -9 "$dead"
+	wait "$dead" 2>/dev/null || true
+	new_server KILL
+	[ "$(cat "$MNT/g/tasks")" = "$SLEEPER" ]
+}
+
+# fnv32 TEXT: the checksum of a state record's body.
+fnv32() {
+	local s=$1 h=2166136261 i c
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(( ((h ^ c) * 16777619) & 0xffffffff ))
+	done
+	printf '%08x' "$h"
+}
+
+@test "a reused pid is not taken for the member it was (start times differ)" {
+	STATE="$BATS_TEST_TMPDIR/state"
+	remount "state=$STATE"
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	kill -STOP "$(server_pid)"
+	# The same pid, started at another time: what a reused pid looks like.
+	local rec body
+	rec=$(grep " T $SLEEPER " "$STATE")
+	body=$(echo "$rec" | cut -d' ' -f2- | awk '{ $3 = $3 + 1; print }')
+	sed -i "s/^$rec\$/$(fnv32 "$body") $body/" "$STATE"
+	grep -q " $body\$" "$STATE"
+	new_server KILL
+	[ -z "$(cat "$MNT/g/tasks")" ]
+	listed "$MNT/tasks" "$SLEEPER"
+}
+
+# state_of_last_mount: a state file written by a mount that ended cleanly.
+state_of_last_mount() {
+	STATE="$BATS_TEST_TMPDIR/state"
+	remount "state=$STATE"
+	mkdir -p "$MNT/a/b"
+	echo 100M >"$MNT/a/memory.limit_in_bytes"
+	unmount_memcgfs
+	[ -s "$STATE" ]
+}
+
+@test "state=: a state survives an unmount and a new mount" {
+	state_of_last_mount
+	mount_memcgfs "state=$STATE"
+	value_is "$MNT/a/memory.limit_in_bytes" 104857600
+	[ -d "$MNT/a/b" ]
+}
+
+@test "a corrupted state file is refused with a message; memcgfs starts empty" {
+	state_of_last_mount
+	# one byte changed in a record that is not the last one
+	sed -i '3s/G /G  /' "$STATE"
+	mount_memcgfs "state=$STATE"
+	[ ! -e "$MNT/a" ]
+	grep -q "state file $STATE: line 3 is corrupt: starting empty" "$DAEMON_LOG"
+	[ -s "$STATE.bad" ]
+	mkdir "$MNT/new"	# and it journals again
+	new_server KILL
+	[ -d "$MNT/new" ]
+}
+
+@test "bad_state=refuse: a corrupted state file keeps memcgfs from mounting" {
+	state_of_last_mount
+	printf 'memcgfs-state 1\n00000000 N 5\n00000000 N 6\n' >"$STATE"
+	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
+	run "$MEMCGFS" -f -o "state=$STATE,bad_state=refuse" "$MNT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"state file $STATE: line 2 is corrupt: refusing to start"* ]]
+	! grep -q " $MNT " /proc/mounts
+}
+
+@test "a last record cut short is dropped: the state before it comes back" {
+	state_of_last_mount
+	printf '1234abcd G 9 0 755 0 0 :half' >>"$STATE"
+	mount_memcgfs "state=$STATE"
+	value_is "$MNT/a/memory.limit_in_bytes" 104857600
+	[ ! -e "$MNT/half" ]
+	grep -q "a last one cut short dropped" "$DAEMON_LOG"
 }

@@ -1,0 +1,948 @@
+/* The state journal and its snapshots; see state.h and RESTART.
+ *
+ * The file is a line "memcgfs-state 1", then records, one a line, each
+ * "CCCCCCCC BODY" with CCCCCCCC the FNV-1a hash of BODY in hex:
+ *
+ *   N next_id                        ids below it are never given again
+ *   O uid                            the next opener index stands for uid
+ *   G id parent mode uid gid :name   the group is there, so named and owned
+ *   X id                             the group is gone
+ *   A id file mode uid gid           a control file's mode and owner
+ *   V id file :text                  a control file's value, as it reads
+ *   T tid start id                   the task that started then is in id
+ *
+ * Strings are escaped (":" then bytes, with \xx for spaces, controls,
+ * non-ASCII and backslashes).  Every record states a fact as it was read,
+ * so replaying one that a snapshot already holds changes nothing. */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "engine/rcu.h"
+#include "engine/task.h"
+#include "host/proc.h"
+#include "lib/parse.h"
+#include "lib/strbuf.h"
+#include "lib/vec.h"
+#include "files.h"
+#include "node.h"
+#include "ops.h"
+
+#define MAGIC "memcgfs-state 1\n"
+#define MAGIC_LEN (sizeof(MAGIC) - 1)
+/* The journal is compacted into a snapshot once it is this big and
+ * twice the last snapshot: each record is rewritten O(1) times. */
+#define COMPACT_MIN (1L << 20)
+#define MAX_FIELDS 8
+
+static char private_dir[64];		/* ours to remove, or "" */
+static char state_path[2 * PATH_MAX + 2];
+static bool refuse_bad;
+
+static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
+static int journal_fd = -1;
+static size_t journal_size, snapshot_size;
+
+/* The root's values before any restore: what a new group starts with,
+ * unless it takes its parent's. */
+static struct strbuf pristine[1u << CTL_SLOT_BITS];
+
+/* ---- records ------------------------------------------------------------ */
+
+static uint32_t fnv32(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void add_escaped(struct strbuf *sb, const char *s, size_t n)
+{
+	strbuf_add(sb, ":", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '\\')
+			strbuf_addf(sb, "\\%02x", c);
+		else
+			strbuf_add(sb, s + i, 1);
+	}
+}
+
+/* Undo add_escaped in place (s ends at a NUL); false if malformed. */
+static bool unescape(char *s, size_t *len)
+{
+	size_t o = 0;
+
+	if (s[0] != ':')
+		return false;
+	for (size_t i = 1; s[i]; i++) {
+		unsigned int c;
+
+		if (s[i] != '\\') {
+			s[o++] = s[i];
+			continue;
+		}
+		if (sscanf(s + i + 1, "%2x", &c) != 1 || !s[i + 1] || !s[i + 2])
+			return false;
+		s[o++] = (char)c;
+		i += 2;
+	}
+	s[o] = '\0';
+	*len = o;
+	return true;
+}
+
+/* Append body to out as one checksummed line. */
+static void seal(struct strbuf *out, struct strbuf *body)
+{
+	strbuf_addf(out, "%08x ", fnv32(body->buf, body->len));
+	strbuf_add(out, body->buf, body->len);
+	strbuf_add(out, "\n", 1);
+	body->len = 0;
+}
+
+static void add_group(struct strbuf *out, struct memcg *m)
+{
+	struct memcg *parent = memcg_parent(m);
+	struct strbuf b;
+	struct node_attr a;
+	const char *name;
+
+	strbuf_init(&b);
+	group_node_get(memcg_priv(m), -1, &a);
+	strbuf_addf(&b, "G %llu %llu %o %u %u ", (unsigned long long)memcg_id(m),
+		    (unsigned long long)(parent ? memcg_id(parent) : 0),
+		    (unsigned)a.mode, (unsigned)a.uid, (unsigned)a.gid);
+	memcg_rcu_read_lock();
+	name = memcg_name(m);
+	add_escaped(&b, name, strlen(name));
+	memcg_rcu_read_unlock();
+	seal(out, &b);
+	strbuf_release(&b);
+}
+
+/* A file's mode and owner; with all false only where they differ from
+ * what a new group's file gets (the table's mode, the directory's owner). */
+static void add_file(struct strbuf *out, struct memcg *m, int idx, bool all)
+{
+	struct group_node *n = memcg_priv(m);
+	struct node_attr d, a;
+	struct strbuf b;
+
+	group_node_get(n, -1, &d);
+	group_node_get(n, idx, &a);
+	if (!all && a.mode == ctl_files[idx].mode && a.uid == d.uid &&
+	    a.gid == d.gid)
+		return;
+	strbuf_init(&b);
+	strbuf_addf(&b, "A %llu %s %o %u %u", (unsigned long long)memcg_id(m),
+		    ctl_files[idx].name, (unsigned)a.mode, (unsigned)a.uid,
+		    (unsigned)a.gid);
+	seal(out, &b);
+	strbuf_release(&b);
+}
+
+/* Row idx's value in m as its save handler gives it, without the
+ * newline; false if the row keeps none there. */
+static bool value_of(struct memcg *m, int idx, struct strbuf *sb)
+{
+	const struct ctl_file *f = &ctl_files[idx];
+
+	sb->len = 0;
+	if (!f->save || !ctl_present(f, memcg_is_root(m)) || f->save(m, f, sb))
+		return false;
+	while (sb->len && sb->buf[sb->len - 1] == '\n')
+		sb->len--;
+	return !sb->oom;
+}
+
+static bool same(const struct strbuf *a, const struct strbuf *b)
+{
+	return a->len == b->len && !memcmp(a->buf, b->buf, a->len);
+}
+
+/* With all false, only where a new group would not get it anyway: a new
+ * group starts with the pristine value or takes its parent's. */
+static void add_value(struct strbuf *out, struct memcg *m, int idx, bool all)
+{
+	struct memcg *parent = memcg_parent(m);
+	struct strbuf v, pv, b;
+
+	strbuf_init(&v);
+	strbuf_init(&pv);
+	strbuf_init(&b);
+	if (!value_of(m, idx, &v))
+		goto out;
+	if (!all && same(&v, &pristine[idx]) &&
+	    (!parent || (value_of(parent, idx, &pv) && same(&v, &pv))))
+		goto out;
+	strbuf_addf(&b, "V %llu %s ", (unsigned long long)memcg_id(m),
+		    ctl_files[idx].name);
+	add_escaped(&b, v.buf, v.len);
+	seal(out, &b);
+out:
+	strbuf_release(&v);
+	strbuf_release(&pv);
+	strbuf_release(&b);
+}
+
+/* Where thread tid is now, with its start time; nothing if it is gone. */
+static void add_task(struct strbuf *out, pid_t tid)
+{
+	unsigned long long start;
+	struct proc_task t;
+	struct memcg *m;
+	struct strbuf b;
+
+	if (proc_task_info(tid, &t) || proc_start_time(t.tgid, tid, &start))
+		return;
+	m = task_group_get(tid);
+	strbuf_init(&b);
+	strbuf_addf(&b, "T %d %llu %llu", (int)tid, start,
+		    (unsigned long long)(m ? memcg_id(m) : 0));
+	if (m)
+		memcg_put(m);
+	seal(out, &b);
+	strbuf_release(&b);
+}
+
+static void add_members(struct strbuf *out, struct memcg *m)
+{
+	pid_t *ids = NULL;
+	long n = memcg_task_ids(m, false, &ids);
+
+	for (long i = 0; i < n; i++)
+		add_task(out, ids[i]);
+	free(ids);
+}
+
+/* ---- the snapshot --------------------------------------------------------- */
+
+typedef VEC(uint64_t) id_vec;
+
+static int collect_child(struct memcg *child, void *arg)
+{
+	uint64_t *slot = VEC_PUSH((id_vec *)arg);
+
+	if (slot)
+		*slot = memcg_id(child);
+	return slot == NULL;
+}
+
+static void add_whole_group(struct strbuf *out, struct memcg *m)
+{
+	add_group(out, m);
+	for (int i = 0; i < (int)ctl_nr_files; i++) {
+		if (!ctl_present(&ctl_files[i], memcg_is_root(m)))
+			continue;
+		add_file(out, m, i, false);
+		add_value(out, m, i, false);
+	}
+	if (!memcg_is_root(m))
+		add_members(out, m);
+}
+
+/* Every group in pre-order (parents first), iteratively: trees are deep. */
+static int snapshot(struct strbuf *out)
+{
+	id_vec stack = VEC_INIT, kids = VEC_INIT;
+	struct strbuf b;
+	uint64_t *top;
+	int err = 0;
+
+	strbuf_init(&b);
+	strbuf_add(out, MAGIC, MAGIC_LEN);
+	strbuf_addf(&b, "N %llu", (unsigned long long)memcg_next_id());
+	seal(out, &b);
+	for (unsigned int i = 0; i < ops_nr_openers(); i++) {
+		strbuf_addf(&b, "O %u", (unsigned)ops_opener_uid(i));
+		seal(out, &b);
+	}
+	strbuf_release(&b);
+	if (!(top = VEC_PUSH(&stack)))
+		return -ENOMEM;
+	*top = memcg_id(memcg_root());
+	while (stack.nr && !err) {
+		struct memcg *m = memcg_tryget_by_id(stack.v[--stack.nr]);
+
+		if (!m)
+			continue;	/* removed meanwhile: its X follows */
+		add_whole_group(out, m);
+		kids.nr = 0;
+		memcg_for_each_child(m, 0, collect_child, &kids);
+		memcg_put(m);
+		/* Pushed last first, so that children come in their order. */
+		for (size_t i = kids.nr; i-- > 0 && !err;) {
+			uint64_t *slot = VEC_PUSH(&stack);
+
+			if (slot)
+				*slot = kids.v[i];
+			else
+				err = -ENOMEM;
+		}
+	}
+	free(stack.v);
+	free(kids.v);
+	return err ? err : out->oom ? -ENOMEM : 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Under journal_lock: the state now, written whole beside the file and
+ * renamed over it (a crash leaves the old file or the new one), then
+ * journaled from. */
+static int compact(void)
+{
+	char tmp[sizeof(state_path) + 8];
+	struct strbuf out;
+	int fd, err;
+
+	strbuf_init(&out);
+	err = snapshot(&out);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", state_path);
+	fd = err ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (!err && fd < 0)
+		err = -errno;
+	if (!err)
+		err = write_all(fd, out.buf, out.len);
+	if (fd >= 0 && close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, state_path))
+		err = -errno;
+	if (!err) {
+		fd = open(state_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd < 0)
+			err = -errno;
+	}
+	if (err) {
+		syslog(LOG_ERR, "state %s: cannot write: %s", state_path,
+		       strerror(-err));
+		unlink(tmp);
+	} else {
+		if (journal_fd >= 0)
+			close(journal_fd);
+		journal_fd = fd;
+		journal_size = snapshot_size = out.len;
+	}
+	strbuf_release(&out);
+	return err;
+}
+
+/* ---- the journal ---------------------------------------------------------- */
+
+/* Lock the journal; false (unlocked) when there is none. */
+static bool journal_begin(struct strbuf *out)
+{
+	pthread_mutex_lock(&journal_lock);
+	if (journal_fd < 0) {
+		pthread_mutex_unlock(&journal_lock);
+		return false;
+	}
+	strbuf_init(out);
+	return true;
+}
+
+static void journal_end(struct strbuf *out)
+{
+	int err = out->oom ? -ENOMEM : write_all(journal_fd, out->buf, out->len);
+
+	if (err)
+		syslog(LOG_ERR, "state %s: cannot append: %s", state_path,
+		       strerror(-err));
+	else
+		journal_size += out->len;
+	strbuf_release(out);
+	/* A failed append is made good by a snapshot of everything. */
+	if (err || (journal_size > COMPACT_MIN &&
+		    journal_size > 2 * snapshot_size))
+		compact();
+	pthread_mutex_unlock(&journal_lock);
+}
+
+void state_note_group(struct memcg *m)
+{
+	struct strbuf out;
+
+	if (!journal_begin(&out))
+		return;
+	if (memcg_online(m))
+		add_group(&out, m);
+	journal_end(&out);
+}
+
+void state_note_gone(uint64_t id)
+{
+	struct strbuf out, b;
+	struct memcg *m;
+
+	if (!journal_begin(&out))
+		return;
+	m = memcg_tryget_by_id(id);
+	if (m) {
+		memcg_put(m);	/* not gone after all */
+	} else {
+		strbuf_init(&b);
+		strbuf_addf(&b, "X %llu", (unsigned long long)id);
+		seal(&out, &b);
+		strbuf_release(&b);
+	}
+	journal_end(&out);
+}
+
+void state_note_file(struct memcg *m, int idx)
+{
+	struct strbuf out;
+
+	if (!journal_begin(&out))
+		return;
+	if (memcg_online(m))
+		add_file(&out, m, idx, true);
+	journal_end(&out);
+}
+
+static bool is_task_file(const struct ctl_file *f)
+{
+	return !strcmp(f->name, "tasks") || !strcmp(f->name, "cgroup.procs");
+}
+
+/* The threads a write to tasks (one) or cgroup.procs (all) named. */
+static void add_moved(struct strbuf *out, const struct ctl_file *f,
+		      const char *buf, size_t len, pid_t writer)
+{
+	struct proc_task t;
+	pid_t pid, *tids = NULL;
+	long n;
+
+	if (parse_task_id(buf, len, &pid))
+		return;
+	if (!pid)
+		pid = writer;
+	if (strcmp(f->name, "cgroup.procs")) {
+		add_task(out, pid);
+		return;
+	}
+	if (proc_task_info(pid, &t))
+		return;
+	n = proc_threads(t.tgid, &tids);
+	for (long i = 0; i < n; i++)
+		add_task(out, tids[i]);
+	free(tids);
+}
+
+void state_note_write(struct memcg *m, int idx, const char *buf, size_t len,
+		      pid_t writer)
+{
+	const struct ctl_file *f = &ctl_files[idx];
+	struct strbuf out;
+
+	if (!f->save && !is_task_file(f))
+		return;
+	if (!journal_begin(&out))
+		return;
+	if (is_task_file(f))
+		add_moved(&out, f, buf, len, writer);
+	else if (memcg_online(m))
+		add_value(&out, m, idx, true);
+	journal_end(&out);
+}
+
+void state_note_opener(uid_t uid)
+{
+	struct strbuf out, b;
+
+	if (!journal_begin(&out))
+		return;
+	strbuf_init(&b);
+	strbuf_addf(&b, "O %u", (unsigned)uid);
+	seal(&out, &b);
+	strbuf_release(&b);
+	journal_end(&out);
+}
+
+/* ---- reading a state file ------------------------------------------------ */
+
+struct record {
+	char type;
+	int nf;
+	char *f[MAX_FIELDS];	/* fields after the type, in the file's text */
+	size_t len[MAX_FIELDS];
+};
+
+typedef VEC(struct record) record_vec;
+
+struct loaded {
+	char *text;
+	record_vec recs;
+	bool torn;		/* a last record cut short was dropped */
+};
+
+static void loaded_free(struct loaded *l)
+{
+	free(l->text);
+	free(l->recs.v);
+	*l = (struct loaded){ 0 };
+}
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* How many fields each type has, and which are numbers ('n'), octal
+ * modes ('o'), file names ('f') or escaped strings ('s'). */
+static const char *shape_of(char type)
+{
+	switch (type) {
+	case 'N': return "n";
+	case 'O': return "n";
+	case 'G': return "nnonns";
+	case 'X': return "n";
+	case 'A': return "nfonn";
+	case 'V': return "nfs";
+	case 'T': return "nnn";
+	default: return NULL;
+	}
+}
+
+static bool field_ok(char kind, char *s, size_t *len)
+{
+	*len = strlen(s);
+	switch (kind) {
+	case 'n':
+		return is_number(s);
+	case 'o':
+		return is_number(s) && !strpbrk(s, "89") && strtoul(s, NULL, 8) <= 07777;
+	case 'f':
+		return ctl_find(s, true) >= 0;
+	default:
+		return unescape(s, len);
+	}
+}
+
+/* Split and check one record's body (NUL-terminated, in place). */
+static bool parse_body(char *body, struct record *r)
+{
+	const char *shape;
+	char *save = NULL, *tok = strtok_r(body, " ", &save);
+
+	if (!tok || tok[1] || !(shape = shape_of(tok[0])))
+		return false;
+	r->type = tok[0];
+	r->nf = 0;
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		if (r->nf >= (int)strlen(shape) ||
+		    !field_ok(shape[r->nf], tok, &r->len[r->nf]))
+			return false;
+		r->f[r->nf++] = tok;
+	}
+	return r->nf == (int)strlen(shape);
+}
+
+static bool parse_line(char *line, struct record *r)
+{
+	unsigned long sum;
+	char *body = line + 9, *end;
+
+	if (strlen(line) < 10 || line[8] != ' ')
+		return false;
+	line[8] = '\0';
+	sum = strtoul(line, &end, 16);
+	line[8] = ' ';
+	if (end != line + 8)
+		return false;
+	return fnv32(body, strlen(body)) == sum && parse_body(body, r);
+}
+
+static int read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	struct strbuf sb;
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return -errno;
+	strbuf_init(&sb);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_add(&sb, chunk, n);
+	if (ferror(f) || sb.oom) {
+		fclose(f);
+		strbuf_release(&sb);
+		return -EIO;
+	}
+	fclose(f);
+	strbuf_add(&sb, "", 1);		/* a NUL after the text */
+	*text = sb.buf;
+	*len = sb.len - 1;
+	return 0;
+}
+
+/* Read and check the whole file before anything is applied: a bad
+ * record anywhere but last means the file is not what we wrote, and
+ * nothing of it is used.  A last record without its newline or its
+ * checksum is a write cut short: the state before it is consistent. */
+static int load(const char *path, struct loaded *l, char *why, size_t whylen)
+{
+	size_t len, lineno = 1;
+	char *p, *nl;
+	int err = read_file(path, &l->text, &len);
+
+	if (err) {
+		snprintf(why, whylen, "%s", strerror(-err));
+		return err;
+	}
+	if (len < MAGIC_LEN || memcmp(l->text, MAGIC, MAGIC_LEN)) {
+		snprintf(why, whylen, "not a memcgfs state file (version 1)");
+		return -EINVAL;
+	}
+	for (p = l->text + MAGIC_LEN; *p; p = nl + 1) {
+		struct record *r;
+
+		lineno++;
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!(r = VEC_PUSH(&l->recs)))
+			return -ENOMEM;
+		if (nl && parse_line(p, r))
+			continue;
+		l->recs.nr--;
+		if (!nl || !nl[1]) {
+			l->torn = true;
+			break;
+		}
+		snprintf(why, whylen, "line %zu is corrupt", lineno);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- replaying ------------------------------------------------------------ */
+
+static uint64_t num(const struct record *r, int i)
+{
+	return strtoull(r->f[i], NULL, 10);
+}
+
+/* Restored writes are root's, as the writes that made them were allowed. */
+static struct ctl_ctx root_ctx(void)
+{
+	return (struct ctl_ctx){ 0, 0, getpid() };
+}
+
+static void set_attr(struct memcg *m, int idx, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct group_node *n = memcg_priv(m);
+	struct node_attr *a;
+
+	pthread_mutex_lock(&n->lock);
+	a = group_node_attr(n, idx);
+	a->mode = mode & 07777;
+	a->uid = uid;
+	a->gid = gid;
+	pthread_mutex_unlock(&n->lock);
+}
+
+static int apply_group(const struct record *r)
+{
+	uint64_t id = num(r, 0);
+	mode_t mode = (mode_t)strtoul(r->f[2], NULL, 8);
+	uid_t uid = (uid_t)num(r, 3);
+	gid_t gid = (gid_t)num(r, 4);
+	struct memcg *m = memcg_tryget_by_id(id), *parent;
+	struct group_node *node;
+	int err = 0;
+
+	if (m) {
+		if (!memcg_is_root(m) && strcmp(memcg_name(m), r->f[5]))
+			err = memcg_rename(m, r->f[5]);
+		set_attr(m, -1, mode, uid, gid);
+		memcg_put(m);
+		return err;
+	}
+	parent = memcg_tryget_by_id(num(r, 1));
+	if (!parent)
+		return -ENOENT;
+	node = group_node_new(uid, gid, mode);
+	m = node ? memcg_create_id(parent, r->f[5], id, node, group_node_free,
+				   &err) : NULL;
+	if (!node)
+		err = -ENOMEM;
+	else if (!m)
+		group_node_free(node);
+	if (m)
+		memcg_put(m);
+	memcg_put(parent);
+	return err;
+}
+
+static int apply_gone(const struct record *r)
+{
+	struct memcg *m = memcg_tryget_by_id(num(r, 0));
+	int err;
+
+	if (!m)
+		return 0;
+	err = memcg_remove(m);
+	memcg_put(m);
+	return err;
+}
+
+static int apply_file(const struct record *r)
+{
+	struct memcg *m = memcg_tryget_by_id(num(r, 0));
+	int idx;
+
+	if (!m)
+		return -ENOENT;
+	idx = ctl_find(r->f[1], memcg_is_root(m));
+	if (idx >= 0)
+		set_attr(m, idx, (mode_t)strtoul(r->f[2], NULL, 8),
+			 (uid_t)num(r, 3), (gid_t)num(r, 4));
+	memcg_put(m);
+	return idx >= 0 ? 0 : -ENOENT;
+}
+
+/* Written back through the file's own handler, only if it differs. */
+static int apply_value(const struct record *r)
+{
+	struct memcg *m = memcg_tryget_by_id(num(r, 0));
+	struct ctl_ctx ctx = root_ctx();
+	struct strbuf now;
+	int idx, err = 0;
+
+	if (!m)
+		return -ENOENT;
+	strbuf_init(&now);
+	idx = ctl_find(r->f[1], memcg_is_root(m));
+	if (idx < 0 || !ctl_files[idx].save || !ctl_files[idx].write)
+		err = -EINVAL;
+	else if (!value_of(m, idx, &now) || now.len != r->len[2] ||
+		 memcmp(now.buf, r->f[2], now.len))
+		err = ctl_files[idx].write(m, &ctl_files[idx], r->f[2],
+					   r->len[2], &ctx);
+	strbuf_release(&now);
+	memcg_put(m);
+	return err;
+}
+
+/* A member comes back only if the thread is the same one: a pid that
+ * died meanwhile is gone, and one reused started at another time. */
+static int apply_task(const struct record *r)
+{
+	pid_t tid = (pid_t)num(r, 0);
+	unsigned long long start;
+	struct ctl_ctx ctx = root_ctx();
+	struct proc_task t;
+	struct memcg *m, *now;
+	char buf[24];
+	int idx, err, len;
+
+	if (proc_task_info(tid, &t) || proc_start_time(t.tgid, tid, &start) ||
+	    start != num(r, 1))
+		return 0;
+	m = memcg_tryget_by_id(num(r, 2));
+	if (!m)
+		return -ENOENT;
+	now = task_group_get(tid);
+	if (now == m || (!now && memcg_is_root(m))) {
+		err = 0;	/* there already */
+	} else {
+		idx = ctl_find("tasks", memcg_is_root(m));
+		len = snprintf(buf, sizeof(buf), "%d", (int)tid);
+		err = ctl_files[idx].write(m, &ctl_files[idx], buf, (size_t)len,
+					   &ctx);
+	}
+	if (now)
+		memcg_put(now);
+	memcg_put(m);
+	return err == -ESRCH ? 0 : err;
+}
+
+static int apply(const struct record *r)
+{
+	switch (r->type) {
+	case 'N':
+		memcg_reserve_ids(num(r, 0));
+		return 0;
+	case 'O':
+		ops_opener_restore((uid_t)num(r, 0));
+		return 0;
+	case 'G':
+		return apply_group(r);
+	case 'X':
+		return apply_gone(r);
+	case 'A':
+		return apply_file(r);
+	case 'V':
+		return apply_value(r);
+	default:
+		return apply_task(r);
+	}
+}
+
+static void replay(const struct loaded *l)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < l->recs.nr; i++) {
+		int err = apply(&l->recs.v[i]);
+
+		if (err && failed++ < 10)
+			syslog(LOG_WARNING, "state %s: record %zu (%c) not "
+			       "restored: %s", state_path, i + 1,
+			       l->recs.v[i].type, strerror(-err));
+	}
+	syslog(LOG_NOTICE, "state %s: %zu records restored, %zu refused%s",
+	       state_path, l->recs.nr - failed, failed,
+	       l->torn ? ", a last one cut short dropped" : "");
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+/* A bad file: refused, or kept aside as PATH.bad and started without. */
+static int bad_file(const char *why, bool to_stderr)
+{
+	char aside[sizeof(state_path) + 8];
+
+	if (refuse_bad) {
+		if (to_stderr)
+			fprintf(stderr, "memcgfs: state file %s: %s: refusing "
+				"to start (bad_state=refuse)\n", state_path, why);
+		syslog(LOG_ERR, "state file %s: %s: refusing to start",
+		       state_path, why);
+		return -1;
+	}
+	snprintf(aside, sizeof(aside), "%s.bad", state_path);
+	rename(state_path, aside);
+	if (to_stderr)
+		fprintf(stderr, "memcgfs: state file %s: %s: starting empty "
+			"(the file is kept as %s)\n", state_path, why, aside);
+	syslog(LOG_ERR, "state file %s: %s: starting empty (kept as %s)",
+	       state_path, why, aside);
+	return 0;
+}
+
+/* Check the file at path, if there is one. */
+static int check(bool to_stderr)
+{
+	struct loaded l = { 0 };
+	char why[128] = "";
+	int err = load(state_path, &l, why, sizeof(why));
+
+	loaded_free(&l);
+	if (err == -ENOENT)
+		return 0;
+	return err ? bad_file(why, to_stderr) : 0;
+}
+
+int state_setup(const char *path, bool refuse)
+{
+	const char *base = access("/run", W_OK) == 0 ? "/run" : "/tmp";
+	char cwd[PATH_MAX];
+
+	refuse_bad = refuse;
+	if (!path) {
+		snprintf(private_dir, sizeof(private_dir), "%s/memcgfs.XXXXXX",
+			 base);
+		if (!mkdtemp(private_dir)) {
+			fprintf(stderr, "memcgfs: cannot make a directory for "
+				"the state in %s: %s\n", base, strerror(errno));
+			private_dir[0] = '\0';
+			return -1;
+		}
+		snprintf(state_path, sizeof(state_path), "%s/state", private_dir);
+		return 0;
+	}
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		snprintf(state_path, sizeof(state_path), "%s", path);
+	else
+		snprintf(state_path, sizeof(state_path), "%s/%s", cwd, path);
+	return check(true);
+}
+
+void state_teardown(void)
+{
+	char tmp[sizeof(state_path) + 8];
+
+	if (!private_dir[0])
+		return;
+	unlink(state_path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", state_path);
+	unlink(tmp);
+	rmdir(private_dir);
+	private_dir[0] = '\0';
+}
+
+static void capture_pristine(void)
+{
+	for (int i = 0; i < (int)ctl_nr_files; i++) {
+		strbuf_init(&pristine[i]);
+		value_of(memcg_root(), i, &pristine[i]);
+	}
+}
+
+int state_restore(void)
+{
+	struct loaded l = { 0 };
+	char why[128] = "";
+	int err;
+
+	capture_pristine();
+	err = load(state_path, &l, why, sizeof(why));
+	if (err && err != -ENOENT) {
+		loaded_free(&l);
+		if (bad_file(why, false))
+			return -1;
+	} else if (!err) {
+		replay(&l);
+	}
+	loaded_free(&l);
+	pthread_mutex_lock(&journal_lock);
+	compact();	/* a clean file to journal from */
+	pthread_mutex_unlock(&journal_lock);
+	return 0;
+}
+
+void state_close(void)
+{
+	pthread_mutex_lock(&journal_lock);
+	if (journal_fd >= 0)
+		close(journal_fd);
+	journal_fd = -1;
+	pthread_mutex_unlock(&journal_lock);
+	for (int i = 0; i < (int)ctl_nr_files; i++)
+		strbuf_release(&pristine[i]);
+}
