@@ -41,7 +41,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [-f] [-d] [-s] [-o OPT[,OPT...]] MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-s] [-o OPT[,OPT...]] [SOURCE] MOUNTPOINT\n"
 	       "       %s --help | --version\n\n"
 	       "Mount a cgroup v1 memory controller tree backed by an in-process\n"
 	       "memory accounting engine.\n\n", prog, prog);
@@ -272,9 +272,29 @@ static int serve(struct fuse_session *se, bool restarted, void *arg)
 	return clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/* mount.fuse3 (mount -t fuse.memcgfs SOURCE DIR, or an fstab line) runs
+ * "memcgfs SOURCE DIR -o OPTS": with two non-option arguments the first is
+ * the source, which names nothing here and is dropped. */
+static void drop_source(int *argc, char *argv[])
+{
+	int nonopt[3], n = 0;
+
+	for (int i = 1; i < *argc && n < 3; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < *argc)
+			i++;		/* its value */
+		else if (argv[i][0] != '-')
+			nonopt[n++] = i;
+	}
+	if (n != 2)
+		return;
+	memmove(&argv[nonopt[0]], &argv[nonopt[0] + 1],
+		sizeof(*argv) * (size_t)(*argc - nonopt[0]));
+	--*argc;
+}
+
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args;
 	struct fuse_cmdline_opts co = { 0 };
 	struct memcgfs_options opts;
 	struct fuse_session *se;
@@ -282,6 +302,8 @@ int main(int argc, char *argv[])
 	struct server_args sa = { &co, &opts, NULL };
 	int status = EXIT_USAGE;
 
+	drop_source(&argc, argv);
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 	if (options_parse(&args, &opts))
 		goto out_args;
 	if (fuse_parse_cmdline(&args, &co) != 0) {

@@ -868,6 +868,21 @@ static int check(bool to_stderr)
 	return err ? bad_file(why, to_stderr) : 0;
 }
 
+/* The state file's directory, if it is missing (a mount unit or an
+ * fstab line has nobody to make it). */
+static void make_parent(void)
+{
+	char dir[sizeof(state_path)];
+	char *slash;
+
+	memcpy(dir, state_path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0700);
+	}
+}
+
 int state_setup(const char *path, bool refuse)
 {
 	const char *base = access("/run", W_OK) == 0 ? "/run" : "/tmp";
@@ -890,6 +905,7 @@ int state_setup(const char *path, bool refuse)
 		snprintf(state_path, sizeof(state_path), "%s", path);
 	else
 		snprintf(state_path, sizeof(state_path), "%s/%s", cwd, path);
+	make_parent();
 	return check(true);
 }
 

@@ -340,3 +340,28 @@ state_of_last_mount() {
 	[ ! -e "$MNT/half" ]
 	grep -q "a last one cut short dropped" "$DAEMON_LOG"
 }
+
+@test "mount.fuse3 (mount -t fuse.memcgfs, an fstab line) mounts; the server restarts" {
+	command -v mount.fuse3 >/dev/null || skip "no mount.fuse3"
+	unmount_memcgfs
+	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
+	local state="$BATS_TEST_TMPDIR/new/state" sup i
+	# What mount(8) runs for the type fuse.memcgfs, with the build's
+	# memcgfs first in PATH (mount(8) itself resets PATH).
+	PATH="$(dirname "$MEMCGFS"):$PATH" \
+		mount.fuse3 memcgfs "$MNT" -t fuse.memcgfs -o "state=$state"
+	mkdir "$MNT/g"
+	sup=$(pgrep -o -f -- "memcgfs.* $MNT" || true)	# the supervisor: the oldest
+	[ -n "$sup" ]
+	DAEMON_PID=$sup new_server KILL
+	[ -d "$MNT/g" ]
+	[ -s "$state" ]
+	umount "$MNT"
+	for i in $(seq 1 200); do
+		kill -0 "$sup" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$sup" 2>/dev/null
+	rmdir "$MNT"
+	MNT=
+}
