@@ -43,46 +43,16 @@ GROUP_FILES=(
 )
 
 # The root group's list: the group files with the root-only ones merged in
-# where its readdir shows them.
-ROOT_FILES=(
-	"cgroup.clone_children 644"
-	"cgroup.event_control 200"
-	"cgroup.procs 644"
+# where its readdir shows them (both lists are in byte order).
+ROOT_ONLY_FILES=(
 	"cgroup.sane_behavior 444"
 	"memcgfs.dying 444"
 	"memcgfs.workload 200"
-	"memory.failcnt 644"
-	"memory.force_empty 200"
-	"memory.kmem.failcnt 644"
-	"memory.kmem.limit_in_bytes 644"
-	"memory.kmem.max_usage_in_bytes 644"
-	"memory.kmem.slabinfo 444"
-	"memory.kmem.tcp.failcnt 644"
-	"memory.kmem.tcp.limit_in_bytes 644"
-	"memory.kmem.tcp.max_usage_in_bytes 644"
-	"memory.kmem.tcp.usage_in_bytes 444"
-	"memory.kmem.usage_in_bytes 444"
-	"memory.limit_in_bytes 644"
-	"memory.max_usage_in_bytes 644"
-	"memory.memsw.failcnt 644"
-	"memory.memsw.limit_in_bytes 644"
-	"memory.memsw.max_usage_in_bytes 644"
-	"memory.memsw.usage_in_bytes 444"
-	"memory.move_charge_at_immigrate 644"
-	"memory.numa_stat 444"
-	"memory.oom_control 644"
-	"memory.pressure_level 444"
-	"memory.soft_limit_in_bytes 644"
-	"memory.stat 444"
-	"memory.swappiness 644"
-	"memory.usage_in_bytes 444"
-	"memory.use_hierarchy 644"
-	"notify_on_release 644"
 	"release_agent 644"
-	"tasks 644"
 )
+mapfile -t ROOT_FILES < <(printf '%s\n' "${GROUP_FILES[@]}" "${ROOT_ONLY_FILES[@]}" | LC_ALL=C sort)
 
-ROOT_ONLY=(cgroup.sane_behavior release_agent memcgfs.workload memcgfs.dying)
+ROOT_ONLY=("${ROOT_ONLY_FILES[@]%% *}")
 
 STAT_NAMES=(cache rss rss_huge shmem mapped_file dirty writeback
 	workingset_refault_anon workingset_refault_file swap swapcached

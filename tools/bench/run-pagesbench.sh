@@ -12,10 +12,8 @@
 #   MEMCGFS, MEMHOG, PAGETOOL  the programs (default: the build tree)
 #   PAGESBENCH_PROCS (100)  PAGESBENCH_MIB (100)  PAGESBENCH_SECONDS (10)
 #   PAGESBENCH_BIG_MIB (4096)  PAGESBENCH_RESCANS (5)
-# shellcheck disable=SC2317 # functions run from the EXIT trap
 set -u
 
-memcgfs=${MEMCGFS:-./memcgfs}
 memhog=${MEMHOG:-./tests/tools/memhog}
 pagetool=${PAGETOOL:-./tests/tools/pagetool}
 procs=${PAGESBENCH_PROCS:-100}
@@ -24,38 +22,13 @@ seconds=${PAGESBENCH_SECONDS:-10}
 big=${PAGESBENCH_BIG_MIB:-4096}
 rescans=${PAGESBENCH_RESCANS:-5}
 page=$(getconf PAGESIZE)
-hz=$(getconf CLK_TCK)
 
-dir=$(mktemp -d /tmp/pagesbench.XXXXXX)
-mnt=$dir/mnt
-pids=
-daemon=
-cleanup() {
+# shellcheck source=tools/bench/procs.sh
+. "$(dirname "$0")/procs.sh"
+cleanup_extra() {
 	exec 7>&- 8<&- 2>/dev/null
-	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
-	[ -n "$daemon" ] && wait "$daemon" 2>/dev/null
-	rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-mkdir "$mnt"
-"$memcgfs" -f -o track=pages "$mnt" 2>"$dir/log" &
-daemon=$!
-i=0
-while [ ! -e "$mnt/memory.stat" ]; do
-	i=$((i + 1))
-	[ "$i" -gt 200 ] && { echo "pagesbench: memcgfs did not mount" >&2; cat "$dir/log" >&2; exit 1; }
-	sleep 0.05
-done
-
-# ticks FILE: utime+stime of a /proc stat file (fields 14 and 15, after
-# the ')' ending the name).
-ticks() {
-	sed 's/.*) //' "$1" | awk '{ print $12 + $13 }'
-}
+bench_mount pagesbench track=pages
 
 # The daemon's, and its sampler thread's (named pagetrack).
 cpu_ticks() {

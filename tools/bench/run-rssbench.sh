@@ -8,38 +8,16 @@
 #   MEMCGFS, MEMHOG   the programs (default: the build tree, from its top)
 #   RSSBENCH_PROCS    processes (100)     RSSBENCH_SECONDS  seconds (10)
 #   RSSBENCH_INTERVAL rss_interval in ms (100, the default)
-# shellcheck disable=SC2317 # functions run from the EXIT trap
 set -u
 
-memcgfs=${MEMCGFS:-./memcgfs}
 memhog=${MEMHOG:-./tests/tools/memhog}
 procs=${RSSBENCH_PROCS:-100}
 seconds=${RSSBENCH_SECONDS:-10}
 interval=${RSSBENCH_INTERVAL:-100}
 
-dir=$(mktemp -d /tmp/rssbench.XXXXXX)
-mnt=$dir/mnt
-pids=
-daemon=
-cleanup() {
-	for p in $pids; do kill -9 "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
-	[ -n "$daemon" ] && wait "$daemon" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-mkdir "$mnt"
-"$memcgfs" -f -o "track=rss,rss_interval=$interval" "$mnt" 2>"$dir/log" &
-daemon=$!
-i=0
-while [ ! -e "$mnt/memory.stat" ]; do
-	i=$((i + 1))
-	[ "$i" -gt 200 ] && { echo "rssbench: memcgfs did not mount" >&2; cat "$dir/log" >&2; exit 1; }
-	sleep 0.05
-done
+# shellcheck source=tools/bench/procs.sh
+. "$(dirname "$0")/procs.sh"
+bench_mount rssbench "track=rss,rss_interval=$interval"
 mkdir "$mnt/bench"
 n=0
 while [ "$n" -lt "$procs" ]; do
@@ -51,13 +29,11 @@ done
 sleep 2	# every process joined and grew; the sampler caught up
 
 cpu_ticks() {
-	# Fields 14 and 15 of /proc/PID/stat, after the ')' ending the name.
-	sed 's/.*) //' "/proc/$daemon/stat" | awk '{ print $12 + $13 }'
+	ticks "/proc/$daemon/stat"
 }
 t0=$(cpu_ticks)
 sleep "$seconds"
 t1=$(cpu_ticks)
-hz=$(getconf CLK_TCK)
 
 rss_kib=0
 for p in $pids; do
