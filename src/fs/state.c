@@ -30,6 +30,7 @@
 #include "engine/rcu.h"
 #include "engine/task.h"
 #include "host/proc.h"
+#include "host/ticker.h"
 #include "lib/parse.h"
 #include "lib/strbuf.h"
 #include "lib/vec.h"
@@ -484,6 +485,91 @@ void state_note_opener(uid_t uid)
 	seal(&out, &b);
 	strbuf_release(&b);
 	journal_end(&out);
+}
+
+/* ---- members that joined by fork ------------------------------------------ */
+
+/* A fork puts the child in its parent's group (pidwatch, forkscan) with
+ * no request: every second the members are compared with those seen last,
+ * and the threads that came or went are recorded. */
+#define WATCH_MS 1000
+
+struct member {
+	pid_t tid;
+	uint64_t group;
+};
+
+static struct member *seen;
+static size_t nr_seen;
+static struct ticker watcher;
+
+static int by_tid(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Every member with its group, by tid; NULL (and 0) if none or no memory. */
+static struct member *members_now(size_t *nr)
+{
+	struct task **ts = NULL;
+	long n = task_collect_members(&ts);
+	struct member *ms = n > 0 ? calloc((size_t)n, sizeof(*ms)) : NULL;
+	size_t k = 0;
+
+	for (long i = 0; i < n; i++) {
+		struct memcg *m = task_memcg_get(ts[i]);
+
+		if (ms && m)
+			ms[k++] = (struct member){ ts[i]->tid, memcg_id(m) };
+		if (m)
+			memcg_put(m);
+		task_put(ts[i]);
+	}
+	free(ts);
+	if (ms)
+		qsort(ms, k, sizeof(*ms), by_tid);
+	*nr = k;
+	return ms;
+}
+
+/* Under journal_lock: a record for each thread in one list and not in
+ * the other, or in another group. */
+static void add_changed(struct strbuf *out, const struct member *a, size_t na,
+			const struct member *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && a[i].tid < b[j].tid)) {
+			add_task(out, a[i++].tid);
+		} else if (i == na || b[j].tid < a[i].tid) {
+			add_task(out, b[j++].tid);
+		} else {
+			if (a[i].group != b[j].group)
+				add_task(out, a[i].tid);
+			i++;
+			j++;
+		}
+	}
+}
+
+static void watch_members(void *arg)
+{
+	size_t nr;
+	struct member *now = members_now(&nr);
+	struct strbuf out;
+
+	if (!journal_begin(&out)) {
+		free(now);
+		return;
+	}
+	add_changed(&out, now, nr, seen, nr_seen);
+	journal_end(&out);
+	free(seen);
+	seen = now;
+	nr_seen = nr;
 }
 
 /* ---- reading a state file ------------------------------------------------ */
@@ -949,11 +1035,18 @@ int state_restore(void)
 	pthread_mutex_lock(&journal_lock);
 	compact();	/* a clean file to journal from */
 	pthread_mutex_unlock(&journal_lock);
+	seen = members_now(&nr_seen);
+	if (ticker_start(&watcher, WATCH_MS, watch_members, NULL))
+		syslog(LOG_WARNING, "state: members that fork are not recorded");
 	return 0;
 }
 
 void state_close(void)
 {
+	ticker_stop(&watcher);
+	free(seen);
+	seen = NULL;
+	nr_seen = 0;
 	pthread_mutex_lock(&journal_lock);
 	if (journal_fd >= 0)
 		close(journal_fd);

@@ -265,6 +265,25 @@ make_tree() {
 	[ "$(cat "$MNT/g/tasks")" = "$SLEEPER" ]
 }
 
+@test "a member's child that joined by fork is back in the group after a restart" {
+	STATE="$BATS_TEST_TMPDIR/state"
+	remount "state=$STATE"
+	mkdir "$MNT/g"
+	local kid="$BATS_TEST_TMPDIR/kid" child i
+	bash -c 'echo $BASHPID >"$1/tasks"; sleep 1000 & echo $! >"$2"; wait' \
+		_ "$MNT/g" "$kid" </dev/null >/dev/null 2>&1 &
+	SLEEPERS="$SLEEPERS $!"
+	for i in $(seq 1 200); do
+		[ -s "$kid" ] && grep -q " T $(cat "$kid") [0-9]* [1-9]" "$STATE" && break
+		sleep 0.05
+	done
+	child=$(cat "$kid")
+	SLEEPERS="$SLEEPERS $child"
+	listed "$MNT/g/tasks" "$child"
+	new_server KILL
+	listed "$MNT/g/tasks" "$child"
+}
+
 # fnv32 TEXT: the checksum of a state record's body.
 fnv32() {
 	local s=$1 h=2166136261 i c
