@@ -236,8 +236,8 @@ static int supervise_loop(int fd, struct fuse_session *se, server_fn serve,
 		pid = fork();
 		if (pid < 0)
 			return 1;
-		if (pid == 0)
-			_exit(run_server(se, serve, arg, restarted));
+		if (pid == 0)	/* exit(), so that a sanitizer checks it too */
+			exit(run_server(se, serve, arg, restarted));
 		server_pid = pid;
 		if (stopping)
 			kill(pid, SIGTERM);
