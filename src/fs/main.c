@@ -266,8 +266,10 @@ static int serve(struct fuse_session *se, bool restarted, void *arg)
 	fcache_stop();
 	memcgfs_ops_exit();
 	engine_stop();
-	if (supervisor_gone())
+	if (supervisor_gone()) {
 		unmount(se, sa->ident);
+		state_teardown();	/* what the supervisor would have removed */
+	}
 	fuse_remove_signal_handlers(se);
 	return clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
 }
