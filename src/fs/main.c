@@ -352,7 +352,7 @@ int main(int argc, char *argv[])
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
-	status = supervise(se, serve, &sa);
+	status = state_setup_private() ? EXIT_RUNTIME : supervise(se, serve, &sa);
 out_unmount:
 	unmount(se, sa.ident);
 out_session:

@@ -16,6 +16,7 @@
  * so replaying one that a snapshot already holds changes nothing. */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -971,22 +972,11 @@ static void make_parent(void)
 
 int state_setup(const char *path, bool refuse)
 {
-	const char *base = access("/run", W_OK) == 0 ? "/run" : "/tmp";
 	char cwd[PATH_MAX];
 
 	refuse_bad = refuse;
-	if (!path) {
-		snprintf(private_dir, sizeof(private_dir), "%s/memcgfs.XXXXXX",
-			 base);
-		if (!mkdtemp(private_dir)) {
-			fprintf(stderr, "memcgfs: cannot make a directory for "
-				"the state in %s: %s\n", base, strerror(errno));
-			private_dir[0] = '\0';
-			return -1;
-		}
-		snprintf(state_path, sizeof(state_path), "%s/state", private_dir);
-		return 0;
-	}
+	if (!path)
+		return 0;	/* state_setup_private() */
 	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
 		snprintf(state_path, sizeof(state_path), "%s", path);
 	else
@@ -995,16 +985,70 @@ int state_setup(const char *path, bool refuse)
 	return check(true);
 }
 
+/* The files a private directory can hold; then the directory. */
+static void remove_private(const char *dir)
+{
+	static const char *const names[] = { "state", "state.tmp", "state.bad" };
+	char path[sizeof(private_dir) + 16];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* Private directories are named after their supervisor and its start
+ * time: one whose supervisor is gone (all of memcgfs killed) is removed
+ * by the next. */
+static void remove_stale(const char *base)
+{
+	char dir[sizeof(private_dir)];
+	unsigned long long start, now;
+	struct dirent *e;
+	DIR *d = opendir(base);
+	int pid;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (sscanf(e->d_name, "memcgfs.%d.%llu", &pid, &start) != 2)
+			continue;
+		if (proc_start_time(pid, pid, &now) == 0 && now == start)
+			continue;	/* alive */
+		snprintf(dir, sizeof(dir), "%s/%.40s", base, e->d_name);
+		remove_private(dir);
+	}
+	closedir(d);
+}
+
+int state_setup_private(void)
+{
+	const char *base = access("/run", W_OK) == 0 ? "/run" : "/tmp";
+	unsigned long long start;
+	pid_t pid = getpid();
+
+	if (state_path[0])
+		return 0;
+	remove_stale(base);
+	if (proc_start_time(pid, pid, &start))
+		start = 0;
+	snprintf(private_dir, sizeof(private_dir), "%s/memcgfs.%d.%llu", base,
+		 (int)pid, start);
+	if (mkdir(private_dir, 0700)) {
+		syslog(LOG_ERR, "cannot make %s for the state: %m", private_dir);
+		private_dir[0] = '\0';
+		return -1;
+	}
+	snprintf(state_path, sizeof(state_path), "%s/state", private_dir);
+	return 0;
+}
+
 void state_teardown(void)
 {
-	char tmp[sizeof(state_path) + 8];
-
 	if (!private_dir[0])
 		return;
-	unlink(state_path);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", state_path);
-	unlink(tmp);
-	rmdir(private_dir);
+	remove_private(private_dir);
 	private_dir[0] = '\0';
 }
 

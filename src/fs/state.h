@@ -19,6 +19,10 @@
  * returns 0, or -1 after one line on stderr (refused). */
 int state_setup(const char *path, bool refuse);
 
+/* In the supervisor, once it has its final pid (after daemonizing):
+ * without a path, make the private directory.  0 or -1 (logged). */
+int state_setup_private(void);
+
 /* In the supervisor at its end: remove the private directory. */
 void state_teardown(void);
 
