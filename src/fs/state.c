@@ -10,6 +10,10 @@
  *   A id file mode uid gid           a control file's mode and owner
  *   V id file :text                  a control file's value, as it reads
  *   T tid start id                   the task that started then is in id
+ *   R                                the registrations are those that follow
+ *   E id ev arg tgid start efd evid  a cgroup.event_control registration:
+ *                                    process tgid's eventfd efd (eventfd-id
+ *                                    evid), for event ev with arg, on id
  *
  * Strings are escaped (":" then bytes, with \xx for spaces, controls,
  * non-ASCII and backslashes).  Every record states a fact as it was read,
@@ -30,6 +34,7 @@
 
 #include "engine/rcu.h"
 #include "engine/task.h"
+#include "host/listener.h"
 #include "host/proc.h"
 #include "host/ticker.h"
 #include "lib/parse.h"
@@ -232,6 +237,32 @@ static void add_members(struct strbuf *out, struct memcg *m)
 	free(ids);
 }
 
+/* Every registration, after an R that says they are all of them. */
+static void add_listeners(struct strbuf *out)
+{
+	struct listener_info *v = NULL;
+	long n = listeners_list(&v);
+	unsigned long long start;
+	struct strbuf b;
+
+	if (n < 0)
+		return;
+	strbuf_init(&b);
+	strbuf_add(&b, "R", 1);
+	seal(out, &b);
+	for (long i = 0; i < n; i++) {
+		if (proc_start_time(v[i].tgid, v[i].tgid, &start))
+			continue;	/* gone: its end follows */
+		strbuf_addf(&b, "E %llu %d %ld %d %llu %d %lu",
+			    (unsigned long long)v[i].group, (int)v[i].ev,
+			    v[i].arg, (int)v[i].tgid, start, v[i].their_efd,
+			    v[i].efd_id);
+		seal(out, &b);
+	}
+	strbuf_release(&b);
+	free(v);
+}
+
 /* ---- the snapshot --------------------------------------------------------- */
 
 typedef VEC(uint64_t) id_vec;
@@ -299,6 +330,7 @@ static int snapshot(struct strbuf *out)
 	}
 	free(stack.v);
 	free(kids.v);
+	add_listeners(out);
 	return err ? err : out->oom ? -ENOMEM : 0;
 }
 
@@ -429,6 +461,11 @@ void state_note_file(struct memcg *m, int idx)
 	journal_end(&out);
 }
 
+static bool is_event_file(const struct ctl_file *f)
+{
+	return !strcmp(f->name, "cgroup.event_control");
+}
+
 static bool is_task_file(const struct ctl_file *f)
 {
 	return !strcmp(f->name, "tasks") || !strcmp(f->name, "cgroup.procs");
@@ -464,11 +501,13 @@ void state_note_write(struct memcg *m, int idx, const char *buf, size_t len,
 	const struct ctl_file *f = &ctl_files[idx];
 	struct strbuf out;
 
-	if (!f->save && !is_task_file(f))
+	if (!f->save && !is_task_file(f) && !is_event_file(f))
 		return;
 	if (!journal_begin(&out))
 		return;
-	if (is_task_file(f))
+	if (is_event_file(f))
+		add_listeners(&out);
+	else if (is_task_file(f))
 		add_moved(&out, f, buf, len, writer);
 	else if (memcg_online(m))
 		add_value(&out, m, idx, true);
@@ -502,6 +541,7 @@ struct member {
 
 static struct member *seen;
 static size_t nr_seen;
+static unsigned long listeners_seen;	/* listeners_generation() */
 static struct ticker watcher;
 
 static int by_tid(const void *a, const void *b)
@@ -567,6 +607,11 @@ static void watch_members(void *arg)
 		return;
 	}
 	add_changed(&out, now, nr, seen, nr_seen);
+	/* Registrations end with no request too (their eventfd closed). */
+	if (listeners_generation() != listeners_seen) {
+		listeners_seen = listeners_generation();
+		add_listeners(&out);
+	}
 	journal_end(&out);
 	free(seen);
 	seen = now;
@@ -619,6 +664,8 @@ static const char *shape_of(char type)
 	case 'A': return "nfonn";
 	case 'V': return "nfs";
 	case 'T': return "nnn";
+	case 'R': return "";
+	case 'E': return "nnnnnnn";
 	default: return NULL;
 	}
 }
@@ -895,22 +942,67 @@ static int apply(const struct record *r)
 		return apply_file(r);
 	case 'V':
 		return apply_value(r);
-	default:
+	case 'T':
 		return apply_task(r);
+	default:
+		return 0;	/* R and E: the last set, once the tree is back */
 	}
+}
+
+/* A registration comes back only if its process still runs and still has
+ * the very eventfd (by its eventfd-id) where it had it. */
+static int apply_listener(const struct record *r)
+{
+	pid_t tgid = (pid_t)num(r, 3);
+	int their = (int)num(r, 5), ours;
+	unsigned long long start;
+	unsigned long id;
+	struct memcg *m;
+	int err;
+
+	if (proc_start_time(tgid, tgid, &start) || start != num(r, 4) ||
+	    eventfd_id(tgid, their, &id) || id != num(r, 6))
+		return 0;	/* let go meanwhile: the registration ended */
+	m = memcg_tryget_by_id(num(r, 0));
+	if (!m)
+		return -ENOENT;
+	ours = fd_take(tgid, tgid, their);
+	if (ours < 0) {
+		err = ours == -EBADF ? 0 : ours;
+	} else if (!fd_is_eventfd(ours)) {
+		close(ours);
+		err = -EBADF;
+	} else {	/* listener_add takes ours */
+		err = listener_add(m, (enum memcg_event)num(r, 1),
+				   strtol(r->f[2], NULL, 10), ours, tgid, their);
+	}
+	memcg_put(m);
+	return err;
 }
 
 static void replay(const struct loaded *l)
 {
 	size_t failed = 0;
 
+	size_t last_r = l->recs.nr;
+
 	for (size_t i = 0; i < l->recs.nr; i++) {
 		int err = apply(&l->recs.v[i]);
 
+		if (l->recs.v[i].type == 'R')
+			last_r = i;
 		if (err && failed++ < 10)
 			syslog(LOG_WARNING, "state %s: record %zu (%c) not "
 			       "restored: %s", state_path, i + 1,
 			       l->recs.v[i].type, strerror(-err));
+	}
+	for (size_t i = last_r + 1; last_r < l->recs.nr && i < l->recs.nr; i++) {
+		int err = l->recs.v[i].type == 'E' ?
+			  apply_listener(&l->recs.v[i]) : 0;
+
+		if (err && failed++ < 10)
+			syslog(LOG_WARNING, "state %s: registration %zu not "
+			       "restored: %s", state_path, i + 1, strerror(-err));
 	}
 	syslog(LOG_NOTICE, "state %s: %zu records restored, %zu refused%s",
 	       state_path, l->recs.nr - failed, failed,
@@ -1080,6 +1172,7 @@ int state_restore(void)
 	compact();	/* a clean file to journal from */
 	pthread_mutex_unlock(&journal_lock);
 	seen = members_now(&nr_seen);
+	listeners_seen = listeners_generation();
 	if (ticker_start(&watcher, WATCH_MS, watch_members, NULL))
 		syslog(LOG_WARNING, "state: members that fork are not recorded");
 	return 0;

@@ -8,10 +8,16 @@ setup() {
 	mount_memcgfs
 	STOP="$BATS_TEST_TMPDIR/stop"
 	CLIENTS=
+	LISTENERS=
 }
 
 teardown() {
+	local p
 	stop_clients
+	for p in ${LISTENERS:-}; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	kill_sleepers
 	unmount_memcgfs
 }
@@ -282,6 +288,35 @@ make_tree() {
 	listed "$MNT/g/tasks" "$child"
 	new_server KILL
 	listed "$MNT/g/tasks" "$child"
+}
+
+@test "cgroup.event_control: a registration survives; one whose eventfd closed does not" {
+	: "${EVLISTEN:=$PWD/tests/tools/evlisten}"
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	local out="$BATS_TEST_TMPDIR/ev" gone="$BATS_TEST_TMPDIR/ev2" i
+	"$EVLISTEN" "$MNT/g" memory.usage_in_bytes 1M </dev/null >"$out" 2>&1 &
+	LISTENERS="$LISTENERS $!"
+	"$EVLISTEN" "$MNT/g" memory.usage_in_bytes 1M </dev/null >"$gone" 2>&1 &
+	local closer=$!
+	LISTENERS="$LISTENERS $closer"
+	for i in $(seq 1 100); do
+		grep -qx registered "$out" && grep -qx registered "$gone" && break
+		sleep 0.05
+	done
+	kill -USR1 "$closer"	# closes its eventfd: the registration ends
+	for i in $(seq 1 100); do
+		grep -qx closed "$gone" && break
+		sleep 0.05
+	done
+	new_server KILL
+	wl "anon $SLEEPER 2M"	# crosses 1M
+	for i in $(seq 1 100); do
+		grep -q "^event" "$out" && break
+		sleep 0.05
+	done
+	grep -q "^event" "$out"
+	! grep -q "^event" "$gone"
 }
 
 # fnv32 TEXT: the checksum of a state record's body.
