@@ -211,12 +211,14 @@ static int wait_server(pid_t pid)
 
 static void log_death(int status)
 {
+	unsigned long resent = atomic_load(&shared->resent);
+
 	if (WIFSIGNALED(status))
-		syslog(LOG_ERR, "server killed by signal %d: restarting it",
-		       WTERMSIG(status));
+		syslog(LOG_ERR, "server killed by signal %d: restarting it "
+		       "(%lu requests resent so far)", WTERMSIG(status), resent);
 	else
-		syslog(LOG_NOTICE, "server exited with status %d: restarting it",
-		       WEXITSTATUS(status));
+		syslog(LOG_NOTICE, "server exited with status %d: restarting it "
+		       "(%lu requests resent so far)", WEXITSTATUS(status), resent);
 }
 
 static int exit_status(int status)
