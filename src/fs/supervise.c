@@ -122,6 +122,14 @@ bool supervisor_gone(void)
 	return supervisor_pid && getppid() != supervisor_pid;
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 static int run_server(struct fuse_session *se, server_fn serve, void *arg,
 		      bool restarted)
 {
@@ -129,10 +137,15 @@ static int run_server(struct fuse_session *se, server_fn serve, void *arg,
 		.read = resume_read,
 		.writev = resume_writev,
 	};
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	sigset_t stop;
 
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_DFL);
+	/* The supervisor's handlers are not the server's; a stop signal
+	 * that came meanwhile ends it now. */
+	stop_signals(&stop);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 	if (fuse_session_custom_io(se, &io, fuse_session_fd(se)) != 0)
 		return 1;
 	return serve(se, restarted, arg);
@@ -231,16 +244,23 @@ static int supervise_loop(int fd, struct fuse_session *se, server_fn serve,
 {
 	int status, failed = 0;
 	bool restarted = false;
+	sigset_t stop;
 	pid_t pid;
+
+	stop_signals(&stop);
 
 	for (;;) {
 		atomic_store(&shared->serving, false);
+		/* Blocked across the fork: a stop signal reaches the new
+		 * server (by on_stop) or was seen before it (stopping). */
+		sigprocmask(SIG_BLOCK, &stop, NULL);
 		pid = fork();
-		if (pid < 0)
-			return 1;
 		if (pid == 0)	/* exit(), so that a sanitizer checks it too */
 			exit(run_server(se, serve, arg, restarted));
-		server_pid = pid;
+		server_pid = pid > 0 ? pid : 0;
+		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+		if (pid < 0)
+			return 1;
 		if (stopping)
 			kill(pid, SIGTERM);
 		status = wait_server(pid);
