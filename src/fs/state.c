@@ -1,23 +1,6 @@
-/* The state journal and its snapshots; see state.h and RESTART.
- *
- * The file is a line "memcgfs-state 1", then records, one a line, each
- * "CCCCCCCC BODY" with CCCCCCCC the FNV-1a hash of BODY in hex:
- *
- *   N next_id                        ids below it are never given again
- *   O uid                            the next opener index stands for uid
- *   G id parent mode uid gid :name   the group is there, so named and owned
- *   X id                             the group is gone
- *   A id file mode uid gid           a control file's mode and owner
- *   V id file :text                  a control file's value, as it reads
- *   T tid start id                   the task that started then is in id
- *   R                                the registrations are those that follow
- *   E id ev arg tgid start efd evid  a cgroup.event_control registration:
- *                                    process tgid's eventfd efd (eventfd-id
- *                                    evid), for event ev with arg, on id
- *
- * Strings are escaped (":" then bytes, with \xx for spaces, controls,
- * non-ASCII and backslashes).  Every record states a fact as it was read,
- * so replaying one that a snapshot already holds changes nothing. */
+/* The state journal and its snapshots; see state.h and RESTART.  The
+ * file's format is statefile.h's.  Every record states a fact as it was
+ * read, so replaying one that a snapshot already holds changes nothing. */
 #include "state.h"
 
 #include <dirent.h>
@@ -43,13 +26,11 @@
 #include "files.h"
 #include "node.h"
 #include "ops.h"
+#include "statefile.h"
 
-#define MAGIC "memcgfs-state 1\n"
-#define MAGIC_LEN (sizeof(MAGIC) - 1)
 /* The journal is compacted into a snapshot once it is this big and
  * twice the last snapshot: each record is rewritten O(1) times. */
 #define COMPACT_MIN (1L << 20)
-#define MAX_FIELDS 8
 
 static char private_dir[64];		/* ours to remove, or "" */
 static char state_path[2 * PATH_MAX + 2];
@@ -65,63 +46,6 @@ static struct strbuf pristine[1u << CTL_SLOT_BITS];
 
 /* ---- records ------------------------------------------------------------ */
 
-static uint32_t fnv32(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static void add_escaped(struct strbuf *sb, const char *s, size_t n)
-{
-	strbuf_add(sb, ":", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= ' ' || c >= 0x7f || c == '\\')
-			strbuf_addf(sb, "\\%02x", c);
-		else
-			strbuf_add(sb, s + i, 1);
-	}
-}
-
-/* Undo add_escaped in place (s ends at a NUL); false if malformed. */
-static bool unescape(char *s, size_t *len)
-{
-	size_t o = 0;
-
-	if (s[0] != ':')
-		return false;
-	for (size_t i = 1; s[i]; i++) {
-		unsigned int c;
-
-		if (s[i] != '\\') {
-			s[o++] = s[i];
-			continue;
-		}
-		if (sscanf(s + i + 1, "%2x", &c) != 1 || !s[i + 1] || !s[i + 2])
-			return false;
-		s[o++] = (char)c;
-		i += 2;
-	}
-	s[o] = '\0';
-	*len = o;
-	return true;
-}
-
-/* Append body to out as one checksummed line. */
-static void seal(struct strbuf *out, struct strbuf *body)
-{
-	strbuf_addf(out, "%08x ", fnv32(body->buf, body->len));
-	strbuf_add(out, body->buf, body->len);
-	strbuf_add(out, "\n", 1);
-	body->len = 0;
-}
-
 static void add_group(struct strbuf *out, struct memcg *m)
 {
 	struct memcg *parent = memcg_parent(m);
@@ -136,9 +60,9 @@ static void add_group(struct strbuf *out, struct memcg *m)
 		    (unsigned)a.mode, (unsigned)a.uid, (unsigned)a.gid);
 	memcg_rcu_read_lock();
 	name = memcg_name(m);
-	add_escaped(&b, name, strlen(name));
+	statefile_add_escaped(&b, name, strlen(name));
 	memcg_rcu_read_unlock();
-	seal(out, &b);
+	statefile_seal(out, &b);
 	strbuf_release(&b);
 }
 
@@ -159,7 +83,7 @@ static void add_file(struct strbuf *out, struct memcg *m, int idx, bool all)
 	strbuf_addf(&b, "A %llu %s %o %u %u", (unsigned long long)memcg_id(m),
 		    ctl_files[idx].name, (unsigned)a.mode, (unsigned)a.uid,
 		    (unsigned)a.gid);
-	seal(out, &b);
+	statefile_seal(out, &b);
 	strbuf_release(&b);
 }
 
@@ -199,8 +123,8 @@ static void add_value(struct strbuf *out, struct memcg *m, int idx, bool all)
 		goto out;
 	strbuf_addf(&b, "V %llu %s ", (unsigned long long)memcg_id(m),
 		    ctl_files[idx].name);
-	add_escaped(&b, v.buf, v.len);
-	seal(out, &b);
+	statefile_add_escaped(&b, v.buf, v.len);
+	statefile_seal(out, &b);
 out:
 	strbuf_release(&v);
 	strbuf_release(&pv);
@@ -223,7 +147,7 @@ static void add_task(struct strbuf *out, pid_t tid)
 		    (unsigned long long)(m ? memcg_id(m) : 0));
 	if (m)
 		memcg_put(m);
-	seal(out, &b);
+	statefile_seal(out, &b);
 	strbuf_release(&b);
 }
 
@@ -249,7 +173,7 @@ static void add_listeners(struct strbuf *out)
 		return;
 	strbuf_init(&b);
 	strbuf_add(&b, "R", 1);
-	seal(out, &b);
+	statefile_seal(out, &b);
 	for (long i = 0; i < n; i++) {
 		if (proc_start_time(v[i].tgid, v[i].tgid, &start))
 			continue;	/* gone: its end follows */
@@ -257,7 +181,7 @@ static void add_listeners(struct strbuf *out)
 			    (unsigned long long)v[i].group, (int)v[i].ev,
 			    v[i].arg, (int)v[i].tgid, start, v[i].their_efd,
 			    v[i].efd_id);
-		seal(out, &b);
+		statefile_seal(out, &b);
 	}
 	strbuf_release(&b);
 	free(v);
@@ -298,12 +222,12 @@ static int snapshot(struct strbuf *out)
 	int err = 0;
 
 	strbuf_init(&b);
-	strbuf_add(out, MAGIC, MAGIC_LEN);
+	statefile_begin(out);
 	strbuf_addf(&b, "N %llu", (unsigned long long)memcg_next_id());
-	seal(out, &b);
+	statefile_seal(out, &b);
 	for (unsigned int i = 0; i < ops_nr_openers(); i++) {
 		strbuf_addf(&b, "O %u", (unsigned)ops_opener_uid(i));
-		seal(out, &b);
+		statefile_seal(out, &b);
 	}
 	strbuf_release(&b);
 	if (!(top = VEC_PUSH(&stack)))
@@ -444,7 +368,7 @@ void state_note_gone(uint64_t id)
 	} else {
 		strbuf_init(&b);
 		strbuf_addf(&b, "X %llu", (unsigned long long)id);
-		seal(&out, &b);
+		statefile_seal(&out, &b);
 		strbuf_release(&b);
 	}
 	journal_end(&out);
@@ -522,7 +446,7 @@ void state_note_opener(uid_t uid)
 		return;
 	strbuf_init(&b);
 	strbuf_addf(&b, "O %u", (unsigned)uid);
-	seal(&out, &b);
+	statefile_seal(&out, &b);
 	strbuf_release(&b);
 	journal_end(&out);
 }
@@ -618,177 +542,7 @@ static void watch_members(void *arg)
 	nr_seen = nr;
 }
 
-/* ---- reading a state file ------------------------------------------------ */
-
-struct record {
-	char type;
-	int nf;
-	char *f[MAX_FIELDS];	/* fields after the type, in the file's text */
-	size_t len[MAX_FIELDS];
-};
-
-typedef VEC(struct record) record_vec;
-
-struct loaded {
-	char *text;
-	record_vec recs;
-	bool torn;		/* a last record cut short was dropped */
-};
-
-static void loaded_free(struct loaded *l)
-{
-	free(l->text);
-	free(l->recs.v);
-	*l = (struct loaded){ 0 };
-}
-
-static bool is_number(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* How many fields each type has, and which are numbers ('n'), octal
- * modes ('o'), file names ('f') or escaped strings ('s'). */
-static const char *shape_of(char type)
-{
-	switch (type) {
-	case 'N': return "n";
-	case 'O': return "n";
-	case 'G': return "nnonns";
-	case 'X': return "n";
-	case 'A': return "nfonn";
-	case 'V': return "nfs";
-	case 'T': return "nnn";
-	case 'R': return "";
-	case 'E': return "nnnnnnn";
-	default: return NULL;
-	}
-}
-
-static bool field_ok(char kind, char *s, size_t *len)
-{
-	*len = strlen(s);
-	switch (kind) {
-	case 'n':
-		return is_number(s);
-	case 'o':
-		return is_number(s) && !strpbrk(s, "89") && strtoul(s, NULL, 8) <= 07777;
-	case 'f':
-		return ctl_find(s, true) >= 0;
-	default:
-		return unescape(s, len);
-	}
-}
-
-/* Split and check one record's body (NUL-terminated, in place). */
-static bool parse_body(char *body, struct record *r)
-{
-	const char *shape;
-	char *save = NULL, *tok = strtok_r(body, " ", &save);
-
-	if (!tok || tok[1] || !(shape = shape_of(tok[0])))
-		return false;
-	r->type = tok[0];
-	r->nf = 0;
-	while ((tok = strtok_r(NULL, " ", &save))) {
-		if (r->nf >= (int)strlen(shape) ||
-		    !field_ok(shape[r->nf], tok, &r->len[r->nf]))
-			return false;
-		r->f[r->nf++] = tok;
-	}
-	return r->nf == (int)strlen(shape);
-}
-
-static bool parse_line(char *line, struct record *r)
-{
-	unsigned long sum;
-	char *body = line + 9, *end;
-
-	if (strlen(line) < 10 || line[8] != ' ')
-		return false;
-	line[8] = '\0';
-	sum = strtoul(line, &end, 16);
-	line[8] = ' ';
-	if (end != line + 8)
-		return false;
-	return fnv32(body, strlen(body)) == sum && parse_body(body, r);
-}
-
-static int read_file(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	struct strbuf sb;
-	char chunk[65536];
-	size_t n;
-
-	if (!f)
-		return -errno;
-	strbuf_init(&sb);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strbuf_add(&sb, chunk, n);
-	if (ferror(f) || sb.oom) {
-		fclose(f);
-		strbuf_release(&sb);
-		return -EIO;
-	}
-	fclose(f);
-	strbuf_add(&sb, "", 1);		/* a NUL after the text */
-	*text = sb.buf;
-	*len = sb.len - 1;
-	return 0;
-}
-
-/* Read and check the whole file before anything is applied: a bad
- * record anywhere but last means the file is not what we wrote, and
- * nothing of it is used.  A last record without its newline or its
- * checksum is a write cut short: the state before it is consistent. */
-static int load(const char *path, struct loaded *l, char *why, size_t whylen)
-{
-	size_t len, lineno = 1;
-	char *p, *nl;
-	int err = read_file(path, &l->text, &len);
-
-	if (err) {
-		snprintf(why, whylen, "%s", strerror(-err));
-		return err;
-	}
-	if (len < MAGIC_LEN || memcmp(l->text, MAGIC, MAGIC_LEN)) {
-		snprintf(why, whylen, "not a memcgfs state file (version 1)");
-		return -EINVAL;
-	}
-	for (p = l->text + MAGIC_LEN; *p; p = nl + 1) {
-		struct record *r;
-
-		lineno++;
-		nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		if (!(r = VEC_PUSH(&l->recs)))
-			return -ENOMEM;
-		if (nl && parse_line(p, r))
-			continue;
-		l->recs.nr--;
-		if (!nl || !nl[1]) {
-			l->torn = true;
-			break;
-		}
-		snprintf(why, whylen, "line %zu is corrupt", lineno);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* ---- replaying ------------------------------------------------------------ */
-
-static uint64_t num(const struct record *r, int i)
-{
-	return strtoull(r->f[i], NULL, 10);
-}
 
 /* Restored writes are root's, as the writes that made them were allowed. */
 static struct ctl_ctx root_ctx(void)
@@ -811,10 +565,10 @@ static void set_attr(struct memcg *m, int idx, mode_t mode, uid_t uid, gid_t gid
 
 static int apply_group(const struct record *r)
 {
-	uint64_t id = num(r, 0);
+	uint64_t id = record_num(r, 0);
 	mode_t mode = (mode_t)strtoul(r->f[2], NULL, 8);
-	uid_t uid = (uid_t)num(r, 3);
-	gid_t gid = (gid_t)num(r, 4);
+	uid_t uid = (uid_t)record_num(r, 3);
+	gid_t gid = (gid_t)record_num(r, 4);
 	struct memcg *m = memcg_tryget_by_id(id), *parent;
 	struct group_node *node;
 	int err = 0;
@@ -826,7 +580,7 @@ static int apply_group(const struct record *r)
 		memcg_put(m);
 		return err;
 	}
-	parent = memcg_tryget_by_id(num(r, 1));
+	parent = memcg_tryget_by_id(record_num(r, 1));
 	if (!parent)
 		return -ENOENT;
 	node = group_node_new(uid, gid, mode);
@@ -844,7 +598,7 @@ static int apply_group(const struct record *r)
 
 static int apply_gone(const struct record *r)
 {
-	struct memcg *m = memcg_tryget_by_id(num(r, 0));
+	struct memcg *m = memcg_tryget_by_id(record_num(r, 0));
 	int err;
 
 	if (!m)
@@ -856,7 +610,7 @@ static int apply_gone(const struct record *r)
 
 static int apply_file(const struct record *r)
 {
-	struct memcg *m = memcg_tryget_by_id(num(r, 0));
+	struct memcg *m = memcg_tryget_by_id(record_num(r, 0));
 	int idx;
 
 	if (!m)
@@ -864,7 +618,7 @@ static int apply_file(const struct record *r)
 	idx = ctl_find(r->f[1], memcg_is_root(m));
 	if (idx >= 0)
 		set_attr(m, idx, (mode_t)strtoul(r->f[2], NULL, 8),
-			 (uid_t)num(r, 3), (gid_t)num(r, 4));
+			 (uid_t)record_num(r, 3), (gid_t)record_num(r, 4));
 	memcg_put(m);
 	return idx >= 0 ? 0 : -ENOENT;
 }
@@ -872,7 +626,7 @@ static int apply_file(const struct record *r)
 /* Written back through the file's own handler, only if it differs. */
 static int apply_value(const struct record *r)
 {
-	struct memcg *m = memcg_tryget_by_id(num(r, 0));
+	struct memcg *m = memcg_tryget_by_id(record_num(r, 0));
 	struct ctl_ctx ctx = root_ctx();
 	struct strbuf now;
 	int idx, err = 0;
@@ -896,7 +650,7 @@ static int apply_value(const struct record *r)
  * died meanwhile is gone, and one reused started at another time. */
 static int apply_task(const struct record *r)
 {
-	pid_t tid = (pid_t)num(r, 0);
+	pid_t tid = (pid_t)record_num(r, 0);
 	unsigned long long start;
 	struct ctl_ctx ctx = root_ctx();
 	struct proc_task t;
@@ -905,9 +659,9 @@ static int apply_task(const struct record *r)
 	int idx, err, len;
 
 	if (proc_task_info(tid, &t) || proc_start_time(t.tgid, tid, &start) ||
-	    start != num(r, 1))
+	    start != record_num(r, 1))
 		return 0;
-	m = memcg_tryget_by_id(num(r, 2));
+	m = memcg_tryget_by_id(record_num(r, 2));
 	if (!m)
 		return -ENOENT;
 	now = task_group_get(tid);
@@ -929,10 +683,10 @@ static int apply(const struct record *r)
 {
 	switch (r->type) {
 	case 'N':
-		memcg_reserve_ids(num(r, 0));
+		memcg_reserve_ids(record_num(r, 0));
 		return 0;
 	case 'O':
-		ops_opener_restore((uid_t)num(r, 0));
+		ops_opener_restore((uid_t)record_num(r, 0));
 		return 0;
 	case 'G':
 		return apply_group(r);
@@ -953,17 +707,17 @@ static int apply(const struct record *r)
  * the very eventfd (by its eventfd-id) where it had it. */
 static int apply_listener(const struct record *r)
 {
-	pid_t tgid = (pid_t)num(r, 3);
-	int their = (int)num(r, 5), ours;
+	pid_t tgid = (pid_t)record_num(r, 3);
+	int their = (int)record_num(r, 5), ours;
 	unsigned long long start;
 	unsigned long id;
 	struct memcg *m;
 	int err;
 
-	if (proc_start_time(tgid, tgid, &start) || start != num(r, 4) ||
-	    eventfd_id(tgid, their, &id) || id != num(r, 6))
+	if (proc_start_time(tgid, tgid, &start) || start != record_num(r, 4) ||
+	    eventfd_id(tgid, their, &id) || id != record_num(r, 6))
 		return 0;	/* let go meanwhile: the registration ended */
-	m = memcg_tryget_by_id(num(r, 0));
+	m = memcg_tryget_by_id(record_num(r, 0));
 	if (!m)
 		return -ENOENT;
 	ours = fd_take(tgid, tgid, their);
@@ -973,14 +727,14 @@ static int apply_listener(const struct record *r)
 		close(ours);
 		err = -EBADF;
 	} else {	/* listener_add takes ours */
-		err = listener_add(m, (enum memcg_event)num(r, 1),
+		err = listener_add(m, (enum memcg_event)record_num(r, 1),
 				   strtol(r->f[2], NULL, 10), ours, tgid, their);
 	}
 	memcg_put(m);
 	return err;
 }
 
-static void replay(const struct loaded *l)
+static void replay(const struct statefile *l)
 {
 	size_t failed = 0;
 
@@ -1037,11 +791,11 @@ static int bad_file(const char *why, bool to_stderr)
 /* Check the file at path, if there is one. */
 static int check(bool to_stderr)
 {
-	struct loaded l = { 0 };
+	struct statefile l = { 0 };
 	char why[128] = "";
-	int err = load(state_path, &l, why, sizeof(why));
+	int err = statefile_load(state_path, &l, why, sizeof(why));
 
-	loaded_free(&l);
+	statefile_free(&l);
 	if (err == -ENOENT)
 		return 0;
 	return err ? bad_file(why, to_stderr) : 0;
@@ -1154,20 +908,20 @@ static void capture_pristine(void)
 
 int state_restore(void)
 {
-	struct loaded l = { 0 };
+	struct statefile l = { 0 };
 	char why[128] = "";
 	int err;
 
 	capture_pristine();
-	err = load(state_path, &l, why, sizeof(why));
+	err = statefile_load(state_path, &l, why, sizeof(why));
 	if (err && err != -ENOENT) {
-		loaded_free(&l);
+		statefile_free(&l);
 		if (bad_file(why, false))
 			return -1;
 	} else if (!err) {
 		replay(&l);
 	}
-	loaded_free(&l);
+	statefile_free(&l);
 	pthread_mutex_lock(&journal_lock);
 	compact();	/* a clean file to journal from */
 	pthread_mutex_unlock(&journal_lock);
