@@ -336,7 +336,6 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  mode_t mode)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct group_node *node;
 	struct memcg *m, *child;
 	int err = check_group_name(name);
 
@@ -349,12 +348,7 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	/* As the kernel's cgroup_kn_set_ugid(): a new group and its files
 	 * belong to the creator's fsuid and fsgid (FUSE sends those). */
-	node = group_node_new(ctx->uid, ctx->gid, mode & 07777);
-	child = node ? memcg_create(m, name, node, group_node_free, &err) : NULL;
-	if (!node)
-		err = -ENOMEM;
-	else if (!child)
-		group_node_free(node);
+	child = group_create(m, name, 0, ctx->uid, ctx->gid, mode & 07777, &err);
 	if (child) {
 		state_note_group(child);
 		reply_entry(req, child, -1);

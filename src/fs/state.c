@@ -570,7 +570,6 @@ static int apply_group(const struct record *r)
 	uid_t uid = (uid_t)record_num(r, 3);
 	gid_t gid = (gid_t)record_num(r, 4);
 	struct memcg *m = memcg_tryget_by_id(id), *parent;
-	struct group_node *node;
 	int err = 0;
 
 	if (m) {
@@ -583,13 +582,7 @@ static int apply_group(const struct record *r)
 	parent = memcg_tryget_by_id(record_num(r, 1));
 	if (!parent)
 		return -ENOENT;
-	node = group_node_new(uid, gid, mode);
-	m = node ? memcg_create_id(parent, r->f[5], id, node, group_node_free,
-				   &err) : NULL;
-	if (!node)
-		err = -ENOMEM;
-	else if (!m)
-		group_node_free(node);
+	m = group_create(parent, r->f[5], id, uid, gid, mode, &err);
 	if (m)
 		memcg_put(m);
 	memcg_put(parent);

@@ -53,13 +53,20 @@ rounds() {
 # wait_rounds NAME N: until client NAME has done N more rounds than now
 # (it is alive and served); fails if the server is not serving.
 wait_rounds() {
-	local want=$(($(rounds "$1") + $2)) i
-	for i in $(seq 1 400); do
-		[ "$(rounds "$1")" -ge "$want" ] && return 0
-		sleep 0.05
-	done
-	echo "client $1 made no progress" >&2
-	return 1
+	local want=$(($(rounds "$1") + $2))
+	eventually 20 rounds_reach "$1" "$want" || {
+		echo "client $1 made no progress" >&2
+		return 1
+	}
+}
+
+rounds_reach() {
+	[ "$(rounds "$1")" -ge "$2" ]
+}
+
+# gone PID: the process is no more.
+gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # new_server SIG: send SIG to the server and wait until another one
@@ -164,12 +171,7 @@ no_client_broke() {
 	[ "$status" -eq 137 ]
 	value_is "$MNT/memory.swappiness" 60
 	kill -TERM "$srv"
-	local i
-	for i in $(seq 1 200); do
-		kill -0 "$srv" 2>/dev/null || break
-		sleep 0.05
-	done
-	! kill -0 "$srv" 2>/dev/null
+	eventually 10 gone "$srv"
 	! grep -q " $MNT " /proc/mounts
 }
 
@@ -289,14 +291,12 @@ make_tree() {
 	STATE="$BATS_TEST_TMPDIR/state"
 	remount "state=$STATE"
 	mkdir "$MNT/g"
-	local kid="$BATS_TEST_TMPDIR/kid" child i
+	local kid="$BATS_TEST_TMPDIR/kid" child
 	bash -c 'echo $BASHPID >"$1/tasks"; sleep 1000 & echo $! >"$2"; wait' \
 		_ "$MNT/g" "$kid" </dev/null >/dev/null 2>&1 &
 	SLEEPERS="$SLEEPERS $!"
-	for i in $(seq 1 200); do
-		[ -s "$kid" ] && grep -q " T $(cat "$kid") [0-9]* [1-9]" "$STATE" && break
-		sleep 0.05
-	done
+	# The watcher records the child within a second.
+	eventually 10 recorded_in_group "$kid" || true
 	child=$(cat "$kid")
 	SLEEPERS="$SLEEPERS $child"
 	listed "$MNT/g/tasks" "$child"
@@ -308,29 +308,25 @@ make_tree() {
 	: "${EVLISTEN:=$PWD/tests/tools/evlisten}"
 	mkdir "$MNT/g"
 	sleeper_in "$MNT/g"
-	local out="$BATS_TEST_TMPDIR/ev" gone="$BATS_TEST_TMPDIR/ev2" i
+	local out="$BATS_TEST_TMPDIR/ev" closed="$BATS_TEST_TMPDIR/ev2"
 	"$EVLISTEN" "$MNT/g" memory.usage_in_bytes 1M </dev/null >"$out" 2>&1 &
 	LISTENERS="$LISTENERS $!"
-	"$EVLISTEN" "$MNT/g" memory.usage_in_bytes 1M </dev/null >"$gone" 2>&1 &
+	"$EVLISTEN" "$MNT/g" memory.usage_in_bytes 1M </dev/null >"$closed" 2>&1 &
 	local closer=$!
 	LISTENERS="$LISTENERS $closer"
-	for i in $(seq 1 100); do
-		grep -qx registered "$out" && grep -qx registered "$gone" && break
-		sleep 0.05
-	done
+	eventually 5 grep -qx registered "$out"
+	eventually 5 grep -qx registered "$closed"
 	kill -USR1 "$closer"	# closes its eventfd: the registration ends
-	for i in $(seq 1 100); do
-		grep -qx closed "$gone" && break
-		sleep 0.05
-	done
+	eventually 5 grep -qx closed "$closed"
 	new_server KILL
 	wl "anon $SLEEPER 2M"	# crosses 1M
-	for i in $(seq 1 100); do
-		grep -q "^event" "$out" && break
-		sleep 0.05
-	done
-	grep -q "^event" "$out"
-	! grep -q "^event" "$gone"
+	eventually 5 grep -q "^event" "$out"
+	! grep -q "^event" "$closed"
+}
+
+# recorded_in_group PIDFILE: the state has the pid in PIDFILE in a group.
+recorded_in_group() {
+	[ -s "$1" ] && grep -q " T $(cat "$1") [0-9]* [1-9]" "$STATE"
 }
 
 # fnv32 TEXT: the checksum of a state record's body.
@@ -413,7 +409,7 @@ state_of_last_mount() {
 	command -v mount.fuse3 >/dev/null || skip "no mount.fuse3"
 	unmount_memcgfs
 	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
-	local state="$BATS_TEST_TMPDIR/new/state" sup i
+	local state="$BATS_TEST_TMPDIR/new/state" sup
 	# What mount(8) runs for the type fuse.memcgfs, with the build's
 	# memcgfs first in PATH (mount(8) itself resets PATH).
 	PATH="$(dirname "$MEMCGFS"):$PATH" \
@@ -425,11 +421,7 @@ state_of_last_mount() {
 	[ -d "$MNT/g" ]
 	[ -s "$state" ]
 	umount "$MNT"
-	for i in $(seq 1 200); do
-		kill -0 "$sup" 2>/dev/null || break
-		sleep 0.05
-	done
-	! kill -0 "$sup" 2>/dev/null
+	eventually 10 gone "$sup"
 	rmdir "$MNT"
 	MNT=
 }
