@@ -26,7 +26,8 @@ anchor_dir=$(mktemp -d /tmp/restartbench-anchor.XXXXXX)
 t0=$(now_us)
 "$memcgfs" -f "$anchor_dir" 2>/dev/null &
 anchor=$!
-until mkdir "$anchor_dir/probe" 2>/dev/null; do :; done
+until [ -e "$anchor_dir/memory.limit_in_bytes" ]; do :; done	# mounted
+mkdir "$anchor_dir/probe" || exit 1
 t1=$(now_us)
 fresh=$((t1 - t0))
 fusermount3 -u "$anchor_dir"
@@ -66,4 +67,4 @@ echo "restartbench: resume after kill -9 of the server, $groups groups:" \
 fusermount3 -u "$mnt"
 wait "$daemon"
 daemon=
-grep -h "requests resent" "$dir/log" | sed 's/^[^:]*: /restartbench: /'
+grep -h "server restarts," "$dir/log" | sed 's/^[^:]*: /restartbench: /'
