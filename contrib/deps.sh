@@ -6,6 +6,8 @@ set -eu
 PACKAGES="gcc make autoconf automake pkg-config libfuse3-dev fuse3 \
 liburcu-dev libcmocka-dev bats util-linux procps psmisc \
 crun busybox-static jq"
+# The kernel view's real v1 clients (tests/bats/kview.bats).
+PACKAGES="$PACKAGES cgroup-tools openjdk-17-jre-headless nodejs"
 
 missing=""
 for p in $PACKAGES; do

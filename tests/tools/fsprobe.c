@@ -19,6 +19,9 @@
  *                                open descriptors to FILE, then exec CMD
  *                                (what a parent handed to a child)
  *   fsprobe statfs PATH
+ *   fsprobe fstype PATH HOW      print f_type (hex), f_bsize and f_namelen
+ *                                from HOW: statfs, fstatfs (of an O_RDONLY
+ *                                open) or fstatfs-path (of an O_PATH one)
  *
  * Exit status is 0 whenever the call was made (its outcome is printed), 2 on
  * bad usage. */
@@ -218,6 +221,32 @@ static int do_read(const char *path, size_t bufsz)
 	return 0;
 }
 
+static int do_fstype(const char *p, const char *how)
+{
+	struct statfs sfs;
+	int rc, fd = -1;
+	if (!strcmp(how, "statfs")) {
+		rc = statfs(p, &sfs);
+	} else if (!strcmp(how, "fstatfs") || !strcmp(how, "fstatfs-path")) {
+		fd = open(p, how[7] ? O_PATH : O_RDONLY);
+		if (fd < 0)
+			return report(-1);
+		rc = fstatfs(fd, &sfs);
+	} else {
+		fprintf(stderr, "fsprobe: fstype HOW is statfs, fstatfs or fstatfs-path\n");
+		return 2;
+	}
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = err;
+	if (rc < 0)
+		return report(-1);
+	printf("OK\n%lx %ld %ld\n", (unsigned long)sfs.f_type, (long)sfs.f_bsize,
+	       (long)sfs.f_namelen);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: fsprobe OP PATH [ARG]\n");
@@ -287,5 +316,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "statfs"))
 		return report(statfs(p, &sfs));
+	if (!strcmp(op, "fstype") && argc == 4)
+		return do_fstype(p, argv[3]);
 	return usage();
 }
