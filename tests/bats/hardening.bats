@@ -147,18 +147,21 @@ offset_write() {
 	usage_is "$MNT/g" $((1048576 + 4096))
 	# 200 KB of lines; cat writes 128 KiB at a time, and the first line
 	# is chosen so that the cut falls inside a line.
-	for first in "anon $SLEEPER 4K" "anon $SLEEPER 04K"; do
-		{ echo "$first"; yes "anon $SLEEPER 4K" | head -n 16000; } >"$f"
+	# As many lines as make 200 KB whatever the pid's length.
+	local each="anon $SLEEPER 4K" n
+	n=$((200000 / (${#each} + 1) + 1))
+	for first in "$each" "anon $SLEEPER 04K"; do
+		{ echo "$first"; yes "$each" | head -n "$n"; } >"$f"
 		[ "$(head -c 131072 "$f" | tail -c 1)" = "" ] || break
 	done
 	[ "$(head -c 131072 "$f" | tail -c 1)" != "" ]
 	[ "$(stat -c %s "$f")" -gt 200000 ]
 	cat "$f" >"$W"
-	usage_is "$MNT/g" $((1048576 + 4096 + 16001 * 4096))
+	usage_is "$MNT/g" $((1048576 + 4096 + (n + 1) * 4096))
 	# One write(2) of 1.5 MB: FUSE splits it at 1 MiB, inside a line.
-	head -c 1500000 "$f" | sed '$d' >"$f.2"
+	yes "$each" | head -c 1500000 | sed '$d' >"$f.2"
 	want OK put "$W" "$f.2" write
-	usage_is "$MNT/g" $((1048576 + 4096 + (16001 + $(wc -l <"$f.2")) * 4096))
+	usage_is "$MNT/g" $((1048576 + 4096 + (n + 1 + $(wc -l <"$f.2")) * 4096))
 }
 
 @test "memcgfs.workload: an unterminated last line is applied with its write, its errno there" {
