@@ -6,8 +6,8 @@
 #
 #   contrib/test.sh                  the README's test command
 #   contrib/test.sh --sanitizers     the same under ASan+UBSan
-#   contrib/test.sh --tsan           unit, stress, freshness, readers, events
-#                                    tests under TSan
+#   contrib/test.sh --tsan           unit, stress, freshness, readers, events,
+#                                    restart tests under TSan
 #   contrib/test.sh --distcheck      `make distcheck`: the tarball builds
 #                                    out of tree and its suites pass
 #

@@ -539,8 +539,23 @@ struct memcg *memcg_tryget_child(struct memcg *parent, const char *name)
 	return c;
 }
 
-struct memcg *memcg_create(struct memcg *parent, const char *name,
-			   void *priv, void (*priv_free)(void *), int *err)
+/* Under tree_lock: whether a group (online or dying) has id. */
+static bool id_taken(uint64_t id)
+{
+	struct cds_lfht_iter iter;
+	bool taken;
+
+	memcg_rcu_read_lock();
+	cds_lfht_lookup(id_table, hash_id(id), match_id, &id, &iter);
+	taken = memcg_lfht_node(&iter) != NULL;
+	memcg_rcu_read_unlock();
+	return taken;
+}
+
+/* id 0 (the root's) asks for the next one. */
+static struct memcg *create(struct memcg *parent, const char *name,
+			    uint64_t id, void *priv,
+			    void (*priv_free)(void *), int *err)
 {
 	struct memcg *m = NULL;
 
@@ -549,7 +564,7 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 		*err = -ENOENT;
 		goto out;
 	}
-	if (find_child(parent, name)) {
+	if (find_child(parent, name) || (id && id_taken(id))) {
 		*err = -EEXIST;
 		goto out;
 	}
@@ -558,7 +573,9 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 		*err = -ENOMEM;
 		goto out;
 	}
-	m->id = next_id++;
+	m->id = id ? id : next_id;
+	if (m->id >= next_id)
+		next_id = m->id + 1;
 	m->priv = priv;
 	m->priv_free = priv_free;
 	memcg_get(parent);
@@ -573,6 +590,41 @@ struct memcg *memcg_create(struct memcg *parent, const char *name,
 out:
 	pthread_mutex_unlock(&tree_lock);
 	return m;
+}
+
+struct memcg *memcg_create(struct memcg *parent, const char *name,
+			   void *priv, void (*priv_free)(void *), int *err)
+{
+	return create(parent, name, 0, priv, priv_free, err);
+}
+
+struct memcg *memcg_create_id(struct memcg *parent, const char *name,
+			      uint64_t id, void *priv,
+			      void (*priv_free)(void *), int *err)
+{
+	if (!id) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	return create(parent, name, id, priv, priv_free, err);
+}
+
+uint64_t memcg_next_id(void)
+{
+	uint64_t id;
+
+	pthread_mutex_lock(&tree_lock);
+	id = next_id;
+	pthread_mutex_unlock(&tree_lock);
+	return id;
+}
+
+void memcg_reserve_ids(uint64_t next)
+{
+	pthread_mutex_lock(&tree_lock);
+	if (next > next_id)
+		next_id = next;
+	pthread_mutex_unlock(&tree_lock);
 }
 
 /* Two passes up the tree, no recursion: the length, then the names

@@ -113,6 +113,16 @@ struct memcg *memcg_tryget_child(struct memcg *parent, const char *name);
  * or NULL with *err; 0 or a negative errno. */
 struct memcg *memcg_create(struct memcg *parent, const char *name,
 			   void *priv, void (*priv_free)(void *), int *err);
+/* The same with the id the group had before a restart, so that inode
+ * numbers made from ids keep naming the same groups; -EEXIST if a group
+ * has it, -EINVAL for 0 (the root's). */
+struct memcg *memcg_create_id(struct memcg *parent, const char *name,
+			      uint64_t id, void *priv,
+			      void (*priv_free)(void *), int *err);
+/* The id the next group gets; a restart reserves every id below next,
+ * as ids are never reused. */
+uint64_t memcg_next_id(void);
+void memcg_reserve_ids(uint64_t next);
 int memcg_remove(struct memcg *m);
 int memcg_rename(struct memcg *m, const char *name);
 

@@ -338,9 +338,13 @@ static int write_workload(struct memcg *m, const struct ctl_file *f,
 #define COUNTER(n, md, r, fl, wr) \
 	{ .name = n, .mode = md, .where = CTL_ALL, .read = read_counter, \
 	  .write = wr, .res = r, .field = fl }
+#define LIMIT(n, r) \
+	{ .name = n, .mode = 0644, .where = CTL_ALL, .read = read_counter, \
+	  .write = write_limit, .save = read_counter, .res = r, \
+	  .field = CTL_LIMIT }
 #define SETTING(n, s, rd) \
 	{ .name = n, .mode = 0644, .where = CTL_ALL, .read = rd, \
-	  .write = write_setting, .setting = s }
+	  .write = write_setting, .save = read_setting, .setting = s }
 #define RO(n, rd, w) \
 	{ .name = n, .mode = 0444, .where = w, .read = rd }
 
@@ -360,18 +364,18 @@ const struct ctl_file ctl_files[] = {
 	{ .name = "memory.force_empty", .mode = 0200, .where = CTL_ALL,
 	  .write = write_force_empty },
 	COUNTER("memory.kmem.failcnt", 0644, MEMCG_RES_KMEM, CTL_FAILCNT, write_reset),
-	COUNTER("memory.kmem.limit_in_bytes", 0644, MEMCG_RES_KMEM, CTL_LIMIT, write_limit),
+	LIMIT("memory.kmem.limit_in_bytes", MEMCG_RES_KMEM),
 	COUNTER("memory.kmem.max_usage_in_bytes", 0644, MEMCG_RES_KMEM, CTL_MAX_USAGE, write_reset),
 	RO("memory.kmem.slabinfo", read_slabinfo, CTL_ALL),
 	COUNTER("memory.kmem.tcp.failcnt", 0644, MEMCG_RES_TCP, CTL_FAILCNT, write_reset),
-	COUNTER("memory.kmem.tcp.limit_in_bytes", 0644, MEMCG_RES_TCP, CTL_LIMIT, write_limit),
+	LIMIT("memory.kmem.tcp.limit_in_bytes", MEMCG_RES_TCP),
 	COUNTER("memory.kmem.tcp.max_usage_in_bytes", 0644, MEMCG_RES_TCP, CTL_MAX_USAGE, write_reset),
 	COUNTER("memory.kmem.tcp.usage_in_bytes", 0444, MEMCG_RES_TCP, CTL_USAGE, NULL),
 	COUNTER("memory.kmem.usage_in_bytes", 0444, MEMCG_RES_KMEM, CTL_USAGE, NULL),
-	COUNTER("memory.limit_in_bytes", 0644, MEMCG_RES_MEMORY, CTL_LIMIT, write_limit),
+	LIMIT("memory.limit_in_bytes", MEMCG_RES_MEMORY),
 	COUNTER("memory.max_usage_in_bytes", 0644, MEMCG_RES_MEMORY, CTL_MAX_USAGE, write_reset),
 	COUNTER("memory.memsw.failcnt", 0644, MEMCG_RES_MEMSW, CTL_FAILCNT, write_reset),
-	COUNTER("memory.memsw.limit_in_bytes", 0644, MEMCG_RES_MEMSW, CTL_LIMIT, write_limit),
+	LIMIT("memory.memsw.limit_in_bytes", MEMCG_RES_MEMSW),
 	COUNTER("memory.memsw.max_usage_in_bytes", 0644, MEMCG_RES_MEMSW, CTL_MAX_USAGE, write_reset),
 	COUNTER("memory.memsw.usage_in_bytes", 0444, MEMCG_RES_MEMSW, CTL_USAGE, NULL),
 	SETTING("memory.move_charge_at_immigrate", MEMCG_MOVE_CHARGE, read_setting),
@@ -380,7 +384,8 @@ const struct ctl_file ctl_files[] = {
 	/* Only a target for cgroup.event_control: reads and writes EINVAL. */
 	{ .name = "memory.pressure_level", .mode = 0444, .where = CTL_ALL },
 	{ .name = "memory.soft_limit_in_bytes", .mode = 0644, .where = CTL_ALL,
-	  .read = read_soft_limit, .write = write_soft_limit },
+	  .read = read_soft_limit, .write = write_soft_limit,
+	  .save = read_soft_limit },
 	RO("memory.stat", read_stat, CTL_ALL),
 	SETTING("memory.swappiness", MEMCG_SWAPPINESS, read_setting),
 	COUNTER("memory.usage_in_bytes", 0444, MEMCG_RES_MEMORY, CTL_USAGE, NULL),
@@ -388,7 +393,7 @@ const struct ctl_file ctl_files[] = {
 	SETTING("notify_on_release", MEMCG_NOTIFY_ON_RELEASE, read_setting),
 	{ .name = "release_agent", .mode = 0644, .where = CTL_ROOT,
 	  .read = read_release_agent, .write = write_release_agent,
-	  .opener = true },
+	  .save = read_release_agent, .opener = true },
 	{ .name = "tasks", .mode = 0644, .where = CTL_ALL,
 	  .read = read_tasks, .write = write_tasks, .opener = true,
 	  .follows_host = true },

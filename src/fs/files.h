@@ -46,6 +46,9 @@ struct ctl_file {
 	enum ctl_where where;
 	ctl_read_fn read;	/* NULL: reads give EINVAL */
 	ctl_write_fn write;	/* NULL: writes give EINVAL */
+	/* The value a restart writes back (state.c), as the write handler
+	 * takes it; NULL: the row keeps no value of its own. */
+	ctl_read_fn save;
 	bool lines;		/* writes are a stream of lines (linestream.h),
 				 * without the CTL_WRITE_MAX bound */
 	/* Row arguments for the shared handlers. */

@@ -1,5 +1,8 @@
 /* memcgfs: command line, mount, signals and the event loop (memcgfs(8) OPTIONS).
  *
+ * The process that mounts is the supervisor (supervise.h): it holds the
+ * FUSE descriptor and runs the server in a child it restarts.
+ *
  * Exit status: 0 after a clean unmount or SIGTERM/SIGINT, 2 for a usage
  * error, 1 for a runtime failure; every failure is one line on stderr and
  * leaves nothing mounted. */
@@ -31,12 +34,14 @@
 #include "ops.h"
 #include "options.h"
 #include "serve.h"
+#include "state.h"
+#include "supervise.h"
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [-f] [-d] [-s] [-o OPT[,OPT...]] MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-s] [-o OPT[,OPT...]] [SOURCE] MOUNTPOINT\n"
 	       "       %s --help | --version\n\n"
 	       "Mount a cgroup v1 memory controller tree backed by an in-process\n"
 	       "memory accounting engine.\n\n", prog, prog);
@@ -218,16 +223,89 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* What a server needs, from the command line and the mount. */
+struct server_args {
+	const struct fuse_cmdline_opts *co;
+	const struct memcgfs_options *opts;
+	const struct mount_ident *ident;	/* NULL if not identified */
+};
+
+/* One server (supervise.h): the engine, the host parts and the request
+ * loop, until the mount goes or a signal ends it.  A server whose
+ * supervisor was killed holds the mount alone: it unmounts at its end. */
+static int serve(struct fuse_session *se, bool restarted, void *arg)
+{
+	const struct server_args *sa = arg;
+	int ret;
+
+	if (fuse_set_signal_handlers(se) != 0)
+		return EXIT_RUNTIME;
+	if (restarted)
+		syslog(LOG_NOTICE, "server restarted on the same mount");
+	ret = engine_start(sa->opts);
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		return EXIT_RUNTIME;
+	}
+	if (state_restore()) {
+		engine_stop();
+		return EXIT_RUNTIME;
+	}
+	ret = fcache_start(se);
+	if (!ret && (ret = listeners_start()))
+		fcache_stop();
+	if (ret) {
+		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
+		state_close();
+		engine_stop();
+		return EXIT_RUNTIME;
+	}
+	ret = fuse_serve(se, sa->co);
+	state_close();
+	listeners_stop();
+	fcache_stop();
+	memcgfs_ops_exit();
+	engine_stop();
+	if (supervisor_gone()) {
+		unmount(se, sa->ident);
+		state_teardown();	/* what the supervisor would have removed */
+	}
+	fuse_remove_signal_handlers(se);
+	return clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
+}
+
+/* mount.fuse3 (mount -t fuse.memcgfs SOURCE DIR, or an fstab line) runs
+ * "memcgfs SOURCE DIR -o OPTS": with two non-option arguments the first is
+ * the source, which names nothing here and is dropped. */
+static void drop_source(int *argc, char *argv[])
+{
+	int nonopt[3], n = 0;
+
+	for (int i = 1; i < *argc && n < 3; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < *argc)
+			i++;		/* its value */
+		else if (argv[i][0] != '-')
+			nonopt[n++] = i;
+	}
+	if (n != 2)
+		return;
+	memmove(&argv[nonopt[0]], &argv[nonopt[0] + 1],
+		sizeof(*argv) * (size_t)(*argc - nonopt[0]));
+	--*argc;
+}
+
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args;
 	struct fuse_cmdline_opts co = { 0 };
 	struct memcgfs_options opts;
 	struct fuse_session *se;
 	struct mount_ident ident;
-	bool identified = false;
-	int status = EXIT_USAGE, ret;
+	struct server_args sa = { &co, &opts, NULL };
+	int status = EXIT_USAGE;
 
+	drop_source(&argc, argv);
+	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 	if (options_parse(&args, &opts))
 		goto out_args;
 	if (fuse_parse_cmdline(&args, &co) != 0) {
@@ -251,7 +329,9 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	status = EXIT_RUNTIME;
-	if (check_mountpoint(co.mountpoint))
+	if (check_mountpoint(co.mountpoint) ||
+	    state_setup(opts.state_path[0] ? opts.state_path : NULL,
+			opts.refuse_bad_state))
 		goto out_args;
 	raise_fd_limit();
 	fuse_opt_add_arg(&args, "-odefault_permissions,fsname=memcgfs,subtype=memcgfs");
@@ -263,42 +343,22 @@ int main(int argc, char *argv[])
 		status = EXIT_USAGE;	/* libfuse printed the unknown option */
 		goto out_args;
 	}
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_session;
 	if (fuse_session_mount(se, co.mountpoint) != 0)
-		goto out_signals;
-	identified = mount_identify(co.mountpoint, &ident);
-	if (identified)
+		goto out_session;
+	if (mount_identify(co.mountpoint, &ident)) {
+		sa.ident = &ident;
 		event_control_set_mount(ident.mnt_id);
+	}
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_unmount;
 	openlog("memcgfs", LOG_PID | (co.foreground ? LOG_PERROR : 0), LOG_DAEMON);
-	ret = engine_start(&opts);
-	if (ret) {
-		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
-		goto out_unmount;
-	}
-	ret = fcache_start(se);
-	if (!ret && (ret = listeners_start()))
-		fcache_stop();
-	if (ret) {
-		fprintf(stderr, "memcgfs: cannot start: %s\n", strerror(-ret));
-		engine_stop();
-		goto out_unmount;
-	}
-	ret = fuse_serve(se, &co);
-	listeners_stop();
-	fcache_stop();
-	memcgfs_ops_exit();
-	engine_stop();
-	status = clean_end(ret) ? EXIT_OK : EXIT_RUNTIME;
+	status = state_setup_private() ? EXIT_RUNTIME : supervise(se, serve, &sa);
 out_unmount:
-	unmount(se, identified ? &ident : NULL);
-out_signals:
-	fuse_remove_signal_handlers(se);
+	unmount(se, sa.ident);
 out_session:
 	fuse_session_destroy(se);
 out_args:
+	state_teardown();
 	free(co.mountpoint);
 	fuse_opt_free_args(&args);
 	return status;

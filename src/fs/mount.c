@@ -178,9 +178,7 @@ static void abort_connection(const struct mount_ident *id)
 	close(fd);
 }
 
-/* Whether our FUSE connection is gone: after an unmount that released
- * the superblock, or an abort. */
-static bool connection_gone(int fuse_fd)
+bool mount_connection_gone(int fuse_fd)
 {
 	struct pollfd pfd = { .fd = fuse_fd };
 
@@ -191,9 +189,9 @@ bool mount_detach(const struct mount_ident *id, int fuse_fd)
 {
 	/* Once the connection is gone our superblock is too, and its mount
 	 * id and device may already be another mount's. */
-	if (connection_gone(fuse_fd))
+	if (mount_connection_gone(fuse_fd))
 		return true;
 	detach(id);
 	abort_connection(id);
-	return connection_gone(fuse_fd);
+	return mount_connection_gone(fuse_fd);
 }

@@ -20,6 +20,10 @@ bool mountinfo_lists(const char *path);
  * false if mountinfo does not show one. */
 bool mount_identify(const char *path, struct mount_ident *id);
 
+/* Whether our FUSE connection is gone: after an unmount that released
+ * the superblock, or an abort (fuse_fd polls POLLERR). */
+bool mount_connection_gone(int fuse_fd);
+
 /* Detach the mount id names, wherever it is now, and abort its FUSE
  * connection so that nothing more reaches it; a path that names another
  * mount is left alone.  Returns whether the connection is known to be

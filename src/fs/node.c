@@ -1,8 +1,10 @@
 /* Per-group file-system metadata; see node.h. */
 #include "node.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
+#include "engine/memcg.h"
 #include "files.h"
 
 static void attr_init(struct node_attr *a, mode_t mode, uid_t uid, gid_t gid,
@@ -51,4 +53,22 @@ void group_node_get(struct group_node *n, int idx, struct node_attr *out)
 	pthread_mutex_lock(&n->lock);
 	*out = *group_node_attr(n, idx);
 	pthread_mutex_unlock(&n->lock);
+}
+
+struct memcg *group_create(struct memcg *parent, const char *name,
+			   uint64_t id, uid_t uid, gid_t gid, mode_t dir_mode,
+			   int *err)
+{
+	struct group_node *node = group_node_new(uid, gid, dir_mode);
+	struct memcg *m;
+
+	if (!node) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	m = id ? memcg_create_id(parent, name, id, node, group_node_free, err)
+	       : memcg_create(parent, name, node, group_node_free, err);
+	if (!m)
+		group_node_free(node);
+	return m;
 }

@@ -5,6 +5,7 @@
 #define MEMCGFS_NODE_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -25,6 +26,15 @@ struct group_node {
 /* A node owned by uid:gid with the table's file modes. */
 struct group_node *group_node_new(uid_t uid, gid_t gid, mode_t dir_mode);
 void group_node_free(void *node);
+
+struct memcg;
+
+/* A new group called name under parent with its node (owned uid:gid,
+ * directory mode dir_mode), with id or, for 0, the next one: a reference,
+ * or NULL with *err (a negative errno). */
+struct memcg *group_create(struct memcg *parent, const char *name,
+			   uint64_t id, uid_t uid, gid_t gid, mode_t dir_mode,
+			   int *err);
 
 /* Index -1 is the directory, otherwise a ctl_files row. */
 void group_node_get(struct group_node *n, int idx, struct node_attr *out);

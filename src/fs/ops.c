@@ -27,6 +27,7 @@
 #include "host/pidwatch.h"
 #include "lib/linestream.h"
 #include "node.h"
+#include "state.h"
 
 #define SLOT_BITS CTL_SLOT_BITS
 #define OPENER_SHIFT 44
@@ -59,9 +60,25 @@ static unsigned int opener_index(uid_t uid)
 	if (i == n && n < OPENER_MAX) {
 		opener_uid[n] = uid;
 		atomic_store(&nr_openers, n + 1);
+		state_note_opener(uid);	/* the inodes it names outlive us */
 	}
 	pthread_mutex_unlock(&opener_lock);
 	return i < OPENER_MAX ? i + 1 : 0;
+}
+
+unsigned int ops_nr_openers(void)
+{
+	return atomic_load(&nr_openers);
+}
+
+uid_t ops_opener_uid(unsigned int i)
+{
+	return opener_uid[i];
+}
+
+void ops_opener_restore(uid_t uid)
+{
+	opener_index(uid);
 }
 
 static fuse_ino_t ino_of(uint64_t id, int idx, unsigned int opener)
@@ -280,8 +297,13 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	pthread_mutex_unlock(&n->lock);
 	/* The other openers' inodes of this file show the owner and mode
 	 * too.  A truncation alone changes nothing another inode shows. */
-	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		fcache_attrs_changed();
+		if (idx < 0)
+			state_note_group(m);
+		else
+			state_note_file(m, idx);
+	}
 	err = fill_stat(m, ino, idx, false, &st, &timeout);
 	memcg_put(m);
 	if (err) {
@@ -314,7 +336,6 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 			  mode_t mode)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct group_node *node;
 	struct memcg *m, *child;
 	int err = check_group_name(name);
 
@@ -327,13 +348,9 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	/* As the kernel's cgroup_kn_set_ugid(): a new group and its files
 	 * belong to the creator's fsuid and fsgid (FUSE sends those). */
-	node = group_node_new(ctx->uid, ctx->gid, mode & 07777);
-	child = node ? memcg_create(m, name, node, group_node_free, &err) : NULL;
-	if (!node)
-		err = -ENOMEM;
-	else if (!child)
-		group_node_free(node);
+	child = group_create(m, name, 0, ctx->uid, ctx->gid, mode & 07777, &err);
 	if (child) {
+		state_note_group(child);
 		reply_entry(req, child, -1);
 		memcg_put(child);
 	} else {
@@ -358,6 +375,8 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	pidwatch_sync();	/* exited tasks must not hold the group */
 	err = memcg_remove(child);
+	if (!err)
+		state_note_gone(memcg_id(child));
 	memcg_put(child);
 	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
@@ -392,6 +411,8 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	err = newparent != parent ? -EIO : check_group_name(newname);
 	if (!err)
 		err = memcg_rename(child, newname);
+	if (!err)
+		state_note_group(child);
 	memcg_put(child);
 	fcache_changed();	/* paths in memcgfs.dying */
 	fuse_reply_err(req, -err);
@@ -688,6 +709,9 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	if (!ctl_write_begin(req, ino, &w))
 		return;
 	err = ctl_write(&w, ino, buf, size, off);
+	if (!err)
+		state_note_write(w.m, (int)(w.f - ctl_files), buf, size,
+				 w.ctx.pid);
 	ctl_write_end(&w, ino, buf, size, off);
 	if (err)
 		fuse_reply_err(req, -err);

@@ -16,4 +16,10 @@ struct memcg *inode_group(fuse_ino_t ino, int *idx);
 /* Free what requests left behind (line streams never closed). */
 void memcgfs_ops_exit(void);
 
+/* The opener table (ops.c): inodes name openers by index, so a restart
+ * (state.c) saves the table and makes it again in the same order. */
+unsigned int ops_nr_openers(void);
+uid_t ops_opener_uid(unsigned int i);
+void ops_opener_restore(uid_t uid);
+
 #endif

@@ -16,6 +16,7 @@
 struct raw_options {
 	char *mem, *swap, *page_size, *kmem, *reap_interval, *oom, *track;
 	char *rss_interval, *pages_interval;
+	char *state, *bad_state;
 	char *mountpoint;
 };
 
@@ -30,6 +31,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("track=%s", track),
 	OPT("rss_interval=%s", rss_interval),
 	OPT("pages_interval=%s", pages_interval),
+	OPT("state=%s", state),
+	OPT("bad_state=%s", bad_state),
 	FUSE_OPT_END
 };
 
@@ -46,6 +49,10 @@ void options_help(void)
 	       "                           (pages), or resident totals (rss; default none)\n"
 	       "    -o pages_interval=MS   track=pages scan period, 10..60000 (default 200)\n"
 	       "    -o rss_interval=MS     track=rss sampling period, 10..60000 (default 100)\n"
+	       "    -o state=PATH          keep the state a restarted server takes up in PATH\n"
+	       "                           (default: a private file, removed at the end)\n"
+	       "    -o bad_state=empty|refuse  a state file that fails its checks: start\n"
+	       "                           empty (default), or refuse to start\n"
 	       "SIZE: bytes with an optional k, m, g, t, p or e suffix (also 0x hex).\n\n");
 }
 
@@ -98,6 +105,7 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	static const char *const kmem_words[] = { "reparent", "pin" };
 	static const char *const oom_words[] = { "kill", "simulate" };
 	static const char *const track_words[] = { "none", "rss", "pages" };
+	static const char *const bad_state_words[] = { "empty", "refuse" };
 	uint64_t v, mem = proc_mem_total(), swap = 0;
 	int w;
 
@@ -108,6 +116,7 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 	o->track = TRACK_NONE;
 	o->rss_interval_ms = 100;
 	o->pages_interval_ms = 200;
+	o->refuse_bad_state = false;
 	if (raw->page_size) {
 		if (parse_range("page_size", raw->page_size, 4096, 65536, &v))
 			return -1;
@@ -149,6 +158,17 @@ static int validate(const struct raw_options *raw, struct memcgfs_options *o)
 		if (parse_word("track", raw->track, track_words, 3, &w))
 			return -1;
 		o->track = (enum track_mode)w;
+	}
+	if (raw->bad_state) {
+		if (parse_word("bad_state", raw->bad_state, bad_state_words, 2, &w))
+			return -1;
+		o->refuse_bad_state = w == 1;
+	}
+	o->state_path[0] = '\0';
+	if (raw->state) {
+		if (!raw->state[0] || strlen(raw->state) >= sizeof(o->state_path))
+			return bad("state", raw->state, "expected a file's path");
+		strcpy(o->state_path, raw->state);
 	}
 	/* A real page is one engine page. */
 	if (o->track == TRACK_PAGES &&
@@ -199,5 +219,7 @@ int options_parse(struct fuse_args *args, struct memcgfs_options *opts)
 	free(raw.track);
 	free(raw.rss_interval);
 	free(raw.pages_interval);
+	free(raw.state);
+	free(raw.bad_state);
 	return rc;
 }

@@ -19,6 +19,10 @@ struct memcgfs_options {
 	enum track_mode track;
 	long rss_interval_ms;
 	long pages_interval_ms;
+	/* state=PATH (empty: a private file removed at the end) and
+	 * bad_state=refuse (memcgfs(8) RESTART). */
+	char state_path[4096];
+	bool refuse_bad_state;
 	/* The mountpoint argument names nothing: libfuse refuses it while
 	 * parsing the command line, but that is a runtime error (status 1),
 	 * not a usage one. */

@@ -30,6 +30,9 @@ struct listener {
 	int efd;			/* our copy */
 	pid_t tgid;			/* the registrant's process */
 	int their_efd;			/* its descriptor of it */
+	enum memcg_event ev;
+	long arg;
+	unsigned long efd_id;		/* eventfd_id(), 0 if unknown */
 	atomic_int refs;		/* the engine's, the list's, a watcher's */
 	struct listener *next;		/* under list_lock; */
 	bool listed;			/* under list_lock */
@@ -43,6 +46,50 @@ static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
 static bool watching, stopping;
 static pthread_t watcher;
+static atomic_ulong generation;
+
+unsigned long listeners_generation(void)
+{
+	return atomic_load(&generation);
+}
+
+int eventfd_id(pid_t tgid, int fd, unsigned long *id)
+{
+	char path[64], line[128];
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)tgid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -EBADF : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "eventfd-id: %lu", id) == 1) {
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+long listeners_list(struct listener_info **out)
+{
+	struct listener_info *v;
+	struct listener *l;
+	long n = 0, total;
+
+	pthread_mutex_lock(&list_lock);
+	total = nr_listed;
+	v = total ? calloc((size_t)total, sizeof(*v)) : NULL;
+	for (l = listeners; v && l; l = l->next)
+		if (!l->removed)
+			v[n++] = (struct listener_info){
+				memcg_id(l->m), l->ev, l->arg, l->tgid,
+				l->their_efd, l->efd_id };
+	pthread_mutex_unlock(&list_lock);
+	*out = v;
+	return total && !v ? -ENOMEM : n;
+}
 
 int fd_take(pid_t tid, pid_t tgid, int fd)
 {
@@ -126,6 +173,7 @@ static void unlist(struct listener *l)
 		*pp = l->next;
 		l->listed = false;
 		nr_listed--;
+		atomic_fetch_add(&generation, 1);
 	}
 	pthread_mutex_unlock(&list_lock);
 	if (was)
@@ -167,6 +215,10 @@ int listener_add(struct memcg *m, enum memcg_event ev, long arg,
 	l->efd = efd;
 	l->tgid = tgid;
 	l->their_efd = their_efd;
+	l->ev = ev;
+	l->arg = arg;
+	if (eventfd_id(tgid, their_efd, &l->efd_id))
+		l->efd_id = 0;
 	atomic_init(&l->refs, 2);
 	pthread_mutex_lock(&list_lock);
 	listed = nr_listed < MAX_LISTENERS;
@@ -186,6 +238,8 @@ int listener_add(struct memcg *m, enum memcg_event ev, long arg,
 	if (err) {
 		unlist(l);
 		listener_put(l);	/* the engine never had it */
+	} else {
+		atomic_fetch_add(&generation, 1);
 	}
 	return err;
 }

@@ -28,6 +28,29 @@ int fd_identity(int fd, int *mnt_id, uint64_t *ino);
 int listener_add(struct memcg *m, enum memcg_event ev, long arg,
 		 int efd, pid_t tgid, int their_efd);
 
+/* The id the kernel gives eventfd contexts (fdinfo's eventfd-id) of the
+ * eventfd at descriptor fd of process tgid: it tells one eventfd from
+ * another that took its number.  0 or -errno (-EBADF: none there). */
+int eventfd_id(pid_t tgid, int fd, unsigned long *id);
+
+/* A registration, as a restart (fs/state.c) records it. */
+struct listener_info {
+	uint64_t group;			/* memcg_id */
+	enum memcg_event ev;
+	long arg;
+	pid_t tgid;
+	int their_efd;
+	unsigned long efd_id;		/* eventfd_id() at registration */
+};
+
+/* The live registrations, in a malloc'ed array (*out, NULL if none): the
+ * count or -ENOMEM. */
+long listeners_list(struct listener_info **out);
+
+/* Counts up at every registration and every end: whether the list
+ * changed since a reading. */
+unsigned long listeners_generation(void);
+
 /* Start and stop the watcher of registrants; stop ends every
  * registration (before the engine goes). */
 int listeners_start(void);

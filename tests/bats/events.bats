@@ -70,7 +70,7 @@ signals_are() {
 }
 
 daemon_fds() {
-	find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l
+	find "/proc/$(server_pid)/fd" -mindepth 1 | wc -l
 }
 
 daemon_fds_are() {

@@ -48,6 +48,13 @@ wait_mounted() {
 	return 1
 }
 
+# server_pid: the pid of the server the supervisor DAEMON_PID runs (its
+# one child; memcgfs(8) RESTART), which holds the engine and the listeners;
+# empty while a new one is being started.
+server_pid() {
+	pgrep -o -P "$DAEMON_PID" || true
+}
+
 # unmount_memcgfs: unmount (lazily as a fallback), wait for the daemon and
 # fail if it did not exit with status 0 (a sanitizer report exits non-zero).
 unmount_memcgfs() {
@@ -171,18 +178,19 @@ kill_sleepers() {
 }
 
 # spawn_threaded: start a process with several threads and set THREADED to
-# its pid.  A second memcgfs instance serves: libfuse's loop, the pid watcher
-# and the release worker are threads of their own.
+# its pid.  A second memcgfs instance's server serves: libfuse's loop, the
+# pid watcher and the release worker are threads of their own.
 spawn_threaded() {
 	THREADED_MNT=$(mktemp -d "$BATS_TEST_TMPDIR/threaded.XXXXXX")
 	"$MEMCGFS" -f "$THREADED_MNT" 2>"$BATS_TEST_TMPDIR/threaded.log" &
-	THREADED=$!
+	THREADED_SUP=$!
 	local i
 	for i in $(seq 1 200); do
 		[ -e "$THREADED_MNT/tasks" ] && break
 		sleep 0.05
 	done
 	[ -e "$THREADED_MNT/tasks" ]
+	THREADED=$(pgrep -o -P "$THREADED_SUP")
 	[ "$(ls "/proc/$THREADED/task" | wc -l)" -ge 3 ]
 }
 
@@ -191,8 +199,8 @@ stop_threaded() {
 	[ -n "${THREADED_MNT:-}" ] || return 0
 	fusermount3 -u "$THREADED_MNT" 2>/dev/null ||
 		umount -l "$THREADED_MNT" 2>/dev/null || true
-	kill -9 "$THREADED" 2>/dev/null || true
-	wait "$THREADED" 2>/dev/null || true
+	kill -9 "$THREADED_SUP" "$THREADED" 2>/dev/null || true
+	wait "$THREADED_SUP" 2>/dev/null || true
 	rmdir "$THREADED_MNT" 2>/dev/null || true
 	THREADED_MNT=
 }

@@ -184,7 +184,7 @@ rss_kb() {
 		skip "sanitizer build: RSS is the sanitizer's"
 	cat "$MNT/tasks" >/dev/null
 	local before after
-	before=$(rss_kb "$DAEMON_PID")
+	before=$(rss_kb "$(server_pid)")
 	# nobody opens root's tasks 2,000 times, reads each once and holds
 	# them all, then reports the daemon's size while holding them.
 	after=$(cd "$MNT" && setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -195,7 +195,7 @@ for i in $(seq 2000); do
 	[ "$i" -gt 50 ] || read -r -u "$fd" _
 done
 sed -n "s/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"
-' _ "$DAEMON_PID")
+' _ "$(server_pid)")
 	echo "daemon RSS $before kB before, $after kB with 2,000 fds held" >&2
 	[ "$after" -lt $((before + 4096)) ]
 }
