@@ -4,6 +4,9 @@
 
 load helpers
 
+# Every test here kills servers on purpose.
+RESTARTS_EXPECTED=1
+
 setup() {
 	mount_memcgfs
 	STOP="$BATS_TEST_TMPDIR/stop"

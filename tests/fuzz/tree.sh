@@ -48,7 +48,10 @@ for config in $configs; do
 	wait "$daemon"
 	drc=$?
 	daemon=
-	if [ $rc -eq 0 ] && [ $drc -eq 0 ]; then
+	# A server that crashed (or ended on a sanitizer report) was
+	# restarted by the supervisor: that is a failure here too.
+	grep -q ': restarting it' "$log" && drc="$drc, restarted"
+	if [ $rc -eq 0 ] && [ "$drc" = 0 ]; then
 		echo "ok $n - $config: ${out##*- }"
 		echo "$out" | grep '^#'
 

@@ -2,7 +2,8 @@
 # run-pagesbench.sh): a memcgfs mount in a temporary directory, the
 # processes started against it, and their end on exit.
 #
-#   bench_mount NAME OPTS   mount memcgfs -o OPTS on $mnt; its pid in $daemon
+#   bench_mount NAME OPTS   mount memcgfs -o OPTS on $mnt; its pid in $daemon,
+#                           its server's (the engine, the samplers) in $server
 #   pids                    the processes cleanup kills
 #   ticks FILE              utime+stime of a /proc stat file, in clock ticks
 # shellcheck shell=sh disable=SC2317 # functions run from the EXIT trap
@@ -12,6 +13,7 @@ memcgfs=${MEMCGFS:-./memcgfs}
 hz=$(getconf CLK_TCK)
 pids=
 daemon=
+server=
 
 # cleanup_extra: a hook the benchmark may redefine (descriptors to close
 # before its processes can end).
@@ -44,6 +46,9 @@ bench_mount() {
 		fi
 		sleep 0.05
 	done
+	# The supervisor's one child (memcgfs(8) RESTART): what costs CPU.
+	# shellcheck disable=SC2034 # used by the benchmark that sources this
+	server=$(pgrep -o -P "$daemon")
 }
 
 # Fields 14 and 15 of a /proc stat file, after the ')' ending the name.

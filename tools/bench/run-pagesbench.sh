@@ -32,12 +32,12 @@ bench_mount pagesbench track=pages
 
 # The daemon's, and its sampler thread's (named pagetrack).
 cpu_ticks() {
-	ticks "/proc/$daemon/stat"
+	ticks "/proc/$server/stat"
 }
 
 sampler_ticks() {
 	local t
-	for t in /proc/"$daemon"/task/*; do
+	for t in /proc/"$server"/task/*; do
 		if [ "$(cat "$t/comm")" = pagetrack ]; then
 			ticks "$t/stat"
 			return

@@ -29,7 +29,7 @@ done
 sleep 2	# every process joined and grew; the sampler caught up
 
 cpu_ticks() {
-	ticks "/proc/$daemon/stat"
+	ticks "/proc/$server/stat"
 }
 t0=$(cpu_ticks)
 sleep "$seconds"
