@@ -95,7 +95,7 @@ int anon_fault(struct task *t, long nr)
 		return 0;
 	m = task_memcg_get(t);
 	while (!err && done < nr) {
-		struct oom_charge c = { t, nr, done };
+		struct oom_charge c = { t, nr, done, NULL };
 		int k = batch_size(m, nr - done, done), n;
 
 		err = memcg_charge_part(m, k, &c);

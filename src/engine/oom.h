@@ -23,6 +23,11 @@ struct oom_charge {
 	struct task *self;	/* the task it is for */
 	long need;		/* the whole charge: what must fit */
 	long done;		/* the parts of it charged to self already */
+	/* Non-NULL: where reclaim of anon could make room if the host swapped
+	 * real pages out (memory's limit failed, swap room left), the charge
+	 * does not go OOM: the group that needs room, referenced, goes here
+	 * and the charge returns -EAGAIN (realpage.c pages out, retries). */
+	struct memcg **pageout;
 };
 
 /* OOM in over (NULL: the whole machine) for charge c, which failed at

@@ -30,9 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/vec.h"
 #include "charge.h"
 #include "memcg.h"
 #include "memcg_impl.h"
+#include "oom.h"
 #include "page.h"
 #include "rcu.h"
 #include "reclaim.h"
@@ -83,6 +85,10 @@ struct real_block {
 static pthread_mutex_t update_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The task this thread is updating (its set lock held). */
 static __thread struct task *updating;
+/* Where its charges leave the group that needs real anon swapped out
+ * (oom.h), or NULL: they go OOM. */
+static __thread struct memcg **pageout_to;
+static _Atomic(realpage_pageout_fn) pageout_hook;
 static pthread_mutex_t real_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cds_lfht *pages;
 static atomic_long nr_pages;
@@ -280,6 +286,25 @@ static void page_drop(struct real_page *p)
 	memcg_call_rcu(&p->rcu, page_free_rcu);
 }
 
+/* Under real_lock: a new name key for p, taken from the page that had it
+ * if no member maps that one (the host reused the name); NULL if a page
+ * members map has it (*taken) or out of memory. */
+static struct real_rename *name_take(struct real_page *p, uint64_t key,
+				     bool *taken)
+{
+	struct real_page *q;
+
+	memcg_rcu_read_lock();
+	q = lookup(key);
+	memcg_rcu_read_unlock();
+	*taken = q && q->mappers;
+	if (*taken)
+		return NULL;
+	if (q)
+		page_drop(q);
+	return rename_new(key, p);
+}
+
 /* The state bits of a page seen with flags, mapped by a member or not. */
 static uint32_t page_state(uint32_t flags, bool mapped)
 {
@@ -399,7 +424,7 @@ static struct real_page *map_new(struct task *t, struct memcg *m, bool in_root,
 		return p;
 	}
 	pthread_mutex_unlock(&real_lock);
-	*err = memcg_charge(m, 1, t);
+	*err = memcg_charge_part(m, 1, &(struct oom_charge){ t, 1, 0, pageout_to });
 	if (*err)
 		return NULL;
 	pthread_mutex_lock(&real_lock);
@@ -464,8 +489,8 @@ static struct memcg *page_memcg_get(uint32_t idx)
 static struct real_page *relink(struct task *t, const struct real_ref *r,
 				const struct real_seen *s, int *err)
 {
-	struct real_page *p = r->page, *q;
-	bool in = !is_swap(s->pfn);
+	struct real_page *p = r->page;
+	bool in = !is_swap(s->pfn), taken;
 	struct memcg *m = NULL;
 	struct real_rename *k;
 
@@ -477,16 +502,11 @@ static struct real_page *relink(struct task *t, const struct real_ref *r,
 		pthread_mutex_unlock(&real_lock);
 		return p;
 	}
-	memcg_rcu_read_lock();
-	q = lookup(s->pfn);
-	memcg_rcu_read_unlock();
-	if (q && q->mappers) {	/* a page of its own */
+	k = name_take(p, s->pfn, &taken);
+	if (taken) {	/* a page of its own */
 		pthread_mutex_unlock(&real_lock);
 		return NULL;
 	}
-	if (q)
-		page_drop(q);	/* the host reused the name */
-	k = rename_new(s->pfn, p);
 	if (k && in && p->idx) {
 		pthread_mutex_unlock(&real_lock);
 		m = page_memcg_get(p->idx);
@@ -627,6 +647,9 @@ out:
 	free(b);
 }
 
+/* The kernel's reclaim batch, SWAP_CLUSTER_MAX. */
+#define PAGEOUT_BATCH 32
+
 static int by_ref_pfn(const void *a, const void *b)
 {
 	uint64_t x = ((const struct real_ref *)a)->pfn;
@@ -689,9 +712,11 @@ static void forget_locked(struct task *t, struct real_set *set)
 	set->nr = 0;
 }
 
-/* Merge seen into set: the new set, or -ENOMEM with nothing changed. */
+/* Merge seen into set: the new set, or -ENOMEM with nothing changed.
+ * After a charge refused with -EAGAIN (pageout_to), *pending counts the
+ * new pages left waiting, the refused one included. */
 static int merge(struct task *t, struct real_set *set,
-		 const struct real_seen *seen, long nr)
+		 const struct real_seen *seen, long nr, long *pending)
 {
 	struct real_ref *old = set->refs, *next;
 	struct memcg *m = task_memcg_get(t);
@@ -733,6 +758,9 @@ static int merge(struct task *t, struct real_set *set,
 				p = map_new(t, m, in_root, !set->updated,
 					    &seen[j], &e);
 			}
+			if (e == -EAGAIN || (!e && err == -EAGAIN &&
+					     how == LINK_NEW))
+				(*pending)++;
 			if (p)
 				next[n++] = (struct real_ref){ seen[j].pfn, p,
 					seen[j].flags, seen[j].addr };
@@ -756,7 +784,10 @@ static int merge(struct task *t, struct real_set *set,
 	return err;
 }
 
-int realpage_update(struct task *t, const struct real_seen *seen, long nr)
+/* realpage_update under the update and set locks; with pageout, a charge
+ * that needs real anon swapped out stops the merge (merge, oom.h). */
+static int update_once(struct task *t, const struct real_seen *seen, long nr,
+		       struct memcg **pageout, long *pending)
 {
 	struct real_set *set;
 	int err;
@@ -773,7 +804,9 @@ int realpage_update(struct task *t, const struct real_seen *seen, long nr)
 		err = -ESRCH;
 	} else {
 		updating = t;
-		err = merge(t, set, seen, nr);
+		pageout_to = pageout;
+		err = merge(t, set, seen, nr, pending);
+		pageout_to = NULL;
 		updating = NULL;
 		/* Its own charge chose it as the OOM victim. */
 		if (atomic_load(&t->oom_victim))
@@ -781,6 +814,179 @@ int realpage_update(struct task *t, const struct real_seen *seen, long nr)
 	}
 	pthread_mutex_unlock(&set->lock);
 	pthread_mutex_unlock(&update_lock);
+	return err;
+}
+
+void realpage_set_pageout_hook(realpage_pageout_fn fn)
+{
+	atomic_store(&pageout_hook, fn);
+}
+
+/* One member process's pages to page out, and their names before. */
+struct pageout_job {
+	struct task *t;
+	struct real_seen *v;
+	uint64_t *was;
+	long nr;
+};
+
+struct pageout_tasks {
+	struct task **t;
+	size_t nr, cap;
+};
+
+static int collect_tasks(struct memcg *m, void *arg)
+{
+	struct pageout_tasks *ts = arg;
+	struct task *t;
+
+	cds_list_for_each_entry(t, &m->tasks, memcg_node) {
+		if (!task_is_live_leader(t) || !atomic_load(&t->real))
+			continue;
+		if (!VEC_GROW(ts->t, ts->nr, ts->cap))
+			return 1;
+		task_get(t);
+		ts->t[ts->nr++] = t;
+	}
+	return 0;
+}
+
+/* Whether page idx is charged in over's subtree. */
+static bool charged_under(uint32_t idx, struct memcg *over)
+{
+	struct memcg *m;
+
+	memcg_rcu_read_lock();
+	for (m = page_memcg(idx); m && m != over; m = memcg_parent(m))
+		;
+	memcg_rcu_read_unlock();
+	return m != NULL;
+}
+
+/* Whether the host may swap out the page of ref r: charged anon, present,
+ * mapped by this one member and once on the host, evictable, charged in
+ * over's subtree; in a first pass (!active) only the inactive ones, as
+ * the kernel's reclaim takes them first.  Under t's set lock. */
+static bool pageout_candidate(const struct real_ref *r, struct memcg *over,
+			      bool active)
+{
+	struct real_page *p = r->page;
+	bool ok;
+
+	if (!p->idx || !p->anon || is_swap(r->pfn) ||
+	    (r->flags & (REAL_SHARED | REAL_MLOCKED)) ||
+	    !(r->flags & REAL_ACTIVE) != !active)
+		return false;
+	pthread_mutex_lock(&real_lock);
+	ok = p->mappers == 1 && key_of(p) == r->pfn;
+	pthread_mutex_unlock(&real_lock);
+	return ok && charged_under(p->idx, over);
+}
+
+/* Up to want candidates of job j's task into j (refs, and their names). */
+static int pageout_pick(struct pageout_job *j, struct memcg *over, long want)
+{
+	struct real_set *set = atomic_load(&j->t->real);
+	size_t cap;
+
+	pthread_mutex_lock(&set->lock);
+	cap = (size_t)(want < set->nr ? want : set->nr);
+	j->v = malloc((cap ? cap : 1) * sizeof(*j->v));
+	j->was = malloc((cap ? cap : 1) * sizeof(*j->was));
+	for (int pass = 0; j->v && j->was && pass < 2; pass++)
+		for (long i = 0; i < set->nr && j->nr < want; i++) {
+			const struct real_ref *r = &set->refs[i];
+
+			if (!pageout_candidate(r, over, pass))
+				continue;
+			j->was[j->nr] = r->pfn;
+			j->v[j->nr++] = (struct real_seen){ r->pfn, r->flags, r->addr };
+		}
+	pthread_mutex_unlock(&set->lock);
+	return j->v && j->was ? 0 : -ENOMEM;
+}
+
+/* The pages of job j the host swapped out (now a swap entry in j->v) go
+ * to swap as a swap-out seen by a scan does; how many went. */
+static long pageout_apply(struct pageout_job *j)
+{
+	struct real_set *set = atomic_load(&j->t->real);
+	long went = 0;
+
+	pthread_mutex_lock(&update_lock);
+	pthread_mutex_lock(&set->lock);
+	pthread_mutex_lock(&real_lock);
+	for (long i = 0; i < j->nr && set->nr; i++) {
+		struct real_ref key = { .pfn = j->was[i] }, *r;
+		struct real_rename *k;
+		bool taken;
+
+		if (!is_swap(j->v[i].pfn))
+			continue;	/* not gone: shared, off the LRU, ... */
+		r = bsearch(&key, set->refs, (size_t)set->nr, sizeof(*r),
+			    by_ref_pfn);
+		/* Unmapped or renamed since: the next scan tells. */
+		if (!r || r->addr != j->v[i].addr || !r->page->idx ||
+		    key_of(r->page) != r->pfn)
+			continue;
+		k = name_take(r->page, j->v[i].pfn, &taken);
+		if (!k)
+			continue;
+		page_name(r->page, &k->k);
+		swap_out(r->page->idx);
+		r->pfn = j->v[i].pfn;
+		r->flags = REAL_ANON | REAL_SWAP;
+		went++;
+	}
+	pthread_mutex_unlock(&real_lock);
+	if (went)	/* swap keys sort after every frame */
+		qsort(set->refs, (size_t)set->nr, sizeof(*set->refs), by_ref_pfn);
+	pthread_mutex_unlock(&set->lock);
+	pthread_mutex_unlock(&update_lock);
+	return went;
+}
+
+/* Have the host swap out up to want real anon pages of over's members,
+ * outside every engine lock; how many went to swap. */
+static long page_out(struct memcg *over, long want)
+{
+	realpage_pageout_fn fn = atomic_load(&pageout_hook);
+	struct pageout_tasks ts = { 0 };
+	long went = 0;
+
+	memcg_tree_lock();
+	memcg_walk_subtree(over, collect_tasks, &ts);
+	memcg_tree_unlock();
+	for (size_t i = 0; i < ts.nr; i++) {
+		struct pageout_job j = { ts.t[i], NULL, NULL, 0 };
+
+		if (fn && went < want && !pageout_pick(&j, over, want - went) &&
+		    j.nr && !fn(j.t->tgid, j.v, j.nr))
+			went += pageout_apply(&j);
+		free(j.v);
+		free(j.was);
+		task_put(ts.t[i]);
+	}
+	free(ts.t);
+	return went;
+}
+
+int realpage_update(struct task *t, const struct real_seen *seen, long nr)
+{
+	struct memcg *over = NULL;
+	long pending = 0;
+	int err = update_once(t, seen, nr,
+			      atomic_load(&pageout_hook) ? &over : NULL, &pending);
+
+	if (err != -EAGAIN)
+		return err;
+	/* The charge stopped before OOM, every lock dropped: what the host
+	 * swaps out now makes the room, and the caller scans again (the
+	 * scan it gave named those pages by frame); if nothing went, the
+	 * same update again, going OOM as it would have. */
+	if (page_out(over, pending < PAGEOUT_BATCH ? PAGEOUT_BATCH : pending) == 0)
+		err = update_once(t, seen, nr, NULL, &pending);
+	memcg_put(over);
 	return err;
 }
 

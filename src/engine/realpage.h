@@ -22,13 +22,20 @@
  *     uncharged), and when a member maps a new frame at the same address
  *     again (swap-in) it is that page back, charged to memory again as a
  *     fault is.  A swap entry first seen swapped is not charged (it was
- *     swapped before it was seen: its charge is where it was).
+ *     swapped before it was seen: its charge is where it was);
+ *   - a charge past a limit that reclaim cannot make room for, where
+ *     swapping would (memory's limit failed, not memsw's; swap= room
+ *     left; swappiness > 0), first has the host swap out real anon
+ *     pages of the group's members (the pageout hook: inactive first,
+ *     pages mapped once and not mlocked); those that went are swapped
+ *     out as above, the rest stay, and only if none went is it OOM.
  * The engine does no I/O: the host reads /proc and calls these. */
 #ifndef MEMCG_REALPAGE_H
 #define MEMCG_REALPAGE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct memcg;
 struct task;
@@ -63,8 +70,19 @@ void realpage_exit(void);
  * and is tried again at the next update (a swap-in refused stays in
  * swap until then).  An anon page t mapped at addr that is now a swap
  * entry at addr, or the reverse, is a swap-out (swap-in) of that page.
- * 0, or -ENOMEM if a charge was refused, -ESRCH if t has exited. */
+ * 0, or -ENOMEM if a charge was refused, -ESRCH if t has exited, -EAGAIN
+ * if the pageout hook swapped pages out to make room for a charge: the
+ * pages not charged yet wait, and seen (which names those pages by frame)
+ * is stale: scan again and update.  Called with no engine lock held. */
 int realpage_update(struct task *t, const struct real_seen *seen, long nr);
+
+/* The host's part of swapping real pages out (realpage_update): process
+ * tgid's pages at pages[i].addr (page numbers) go to swap if the host
+ * will, and each pages[i] is then what a scan sees there now (pfn and
+ * flags; REAL_ANON | REAL_SWAP for a swap entry).  0 or -errno.  Called
+ * with no engine lock held; it must not call into the engine. */
+typedef int (*realpage_pageout_fn)(pid_t tgid, struct real_seen *pages, long nr);
+void realpage_set_pageout_hook(realpage_pageout_fn fn);
 
 /* For each page of seen[0..nr) (sorted by pfn) that t mapped at its last
  * update, the flags it had then, with REAL_KNOWN: a page a process keeps

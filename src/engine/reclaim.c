@@ -260,9 +260,18 @@ long memcg_charge_room(struct memcg *m)
 	return room > 0 ? room : 0;
 }
 
+/* Whether the host's swapping out over's real anon may make room: as for
+ * the engine's own anon (memcg_reclaim), swappiness above 0 and swap=
+ * space left. */
+static bool may_page_out(struct memcg *over)
+{
+	return over && atomic_load(&over->swappiness) > 0 &&
+	       memcg_swap_used() < memcg_config()->swap_pages;
+}
+
 int memcg_charge(struct memcg *m, long nr, struct task *self)
 {
-	struct oom_charge c = { self, nr, 0 };
+	struct oom_charge c = { self, nr, 0, NULL };
 
 	return memcg_charge_part(m, nr, &c);
 }
@@ -309,6 +318,11 @@ int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c)
 		 * critical, a whole window that freed nothing. */
 		memcg_events_reclaim(over ? over : memcg_root(),
 				     MEMCG_PRESSURE_WINDOW, 0);
+		if (c->pageout && res == MEMCG_RES_MEMORY && may_page_out(over)) {
+			memcg_get(over);
+			*c->pageout = over;
+			return -EAGAIN;
+		}
 		err = memcg_oom(over, res, fail, c);
 		if (err)
 			return err;

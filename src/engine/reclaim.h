@@ -51,7 +51,8 @@ struct oom_charge;
 /* The same for nr pages, a part of charge c (oom.h) made in parts as that
  * many faults are: the parts charged before are on the LRU, where reclaim
  * may take them (swap them out) to make room for this one.  OOM kills only
- * if killing could make room for the whole charge. */
+ * if killing could make room for the whole charge; with c->pageout,
+ * -EAGAIN instead where swapping real anon out could (oom.h). */
 int memcg_charge_part(struct memcg *m, long nr, const struct oom_charge *c);
 
 /* The pages m could be charged now without reclaim: the least room under

@@ -20,12 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "engine/memcg.h"
 #include "engine/realpage.h"
 #include "engine/task.h"
 #include "oomstop.h"
+#include "pidfd.h"
 #include "pidwatch.h"
 #include "ticker.h"
 
@@ -48,6 +52,18 @@ struct pm_scan_arg {
 #define PAGE_IS_SWAPPED	(1 << 4)
 #define PAGEMAP_SCAN	_IOWR('f', 16, struct pm_scan_arg)
 #endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
+/* Pages asked to go out per process_madvise(2) call (UIO_MAXIOV). */
+#define PAGEOUT_IOVS 1024
+/* Scans a tracked process gets in a row while the engine has pages
+ * swapped out to make room for its charges (realpage_update). */
+#define PAGEOUT_ROUNDS 8
+
 /* Mappings at least this many pages long are read through PAGEMAP_SCAN. */
 #define SCAN_MIN_PAGES 1024
 #define SCAN_REGIONS 256
@@ -205,6 +221,24 @@ static int read_maps(struct scan *sc, pid_t pid)
 	return 0;
 }
 
+/* Pagemap entry e of page addr as a scan sees it, into *s: 1 for a
+ * present page (flags left to classify) or a page in swap (anon, named by
+ * its swap entry), else 0. */
+static int entry_seen(uint64_t e, uint64_t addr, struct real_seen *s)
+{
+	uint64_t pfn = e & PM_PFN_MASK;
+
+	if ((e & PM_PRESENT) && pfn)
+		*s = (struct real_seen){ pfn, 0, addr };
+	else if ((e & PM_SWAP) && !(e & PM_PRESENT) &&
+		 PM_SWAP_TYPE(pfn) < SWAP_AREAS)
+		*s = (struct real_seen){ REAL_SWAP_KEY | pfn,
+					 REAL_ANON | REAL_SWAP, addr };
+	else
+		return 0;
+	return 1;
+}
+
 /* The present pages of [start, end) (page numbers) into sc->v, and the
  * pages in swap (anon, named by their swap entry). */
 static int read_range(struct scan *sc, int pm_fd, uint64_t start, uint64_t end)
@@ -221,18 +255,8 @@ static int read_range(struct scan *sc, int pm_fd, uint64_t start, uint64_t end)
 		n = (uint64_t)got / sizeof(*buf);
 		if (grow((void **)&sc->v, &sc->cap, sc->nr + (long)n, sizeof(*sc->v)))
 			return -ENOMEM;
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t pfn = buf[i] & PM_PFN_MASK;
-
-			if ((buf[i] & PM_PRESENT) && pfn)
-				sc->v[sc->nr++] = (struct real_seen){
-					pfn, 0, start + i };
-			else if ((buf[i] & PM_SWAP) && !(buf[i] & PM_PRESENT) &&
-				 PM_SWAP_TYPE(pfn) < SWAP_AREAS)
-				sc->v[sc->nr++] = (struct real_seen){
-					REAL_SWAP_KEY | pfn,
-					REAL_ANON | REAL_SWAP, start + i };
-		}
+		for (uint64_t i = 0; i < n; i++)
+			sc->nr += entry_seen(buf[i], start + i, &sc->v[sc->nr]);
 		start += n;
 	}
 	return 0;
@@ -471,16 +495,23 @@ static void scan_free(struct scan *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-/* Scan t and hand the engine what it maps: realpage_update's result. */
+/* Scan t and hand the engine what it maps: realpage_update's result.
+ * When the engine had pages swapped out to make room, the scan is stale
+ * and t is scanned again at once. */
 static int track(struct scan *sc, struct task *t, bool known)
 {
-	int err = scan_process(sc, t, known);
+	int err, rounds = PAGEOUT_ROUNDS;
 
-	if (err == -ESRCH) {
-		realpage_forget(t);
-		return err;
-	}
-	return err ? err : realpage_update(t, sc->v, sc->nr);
+	do {
+		err = scan_process(sc, t, known);
+		if (err == -ESRCH) {
+			realpage_forget(t);
+			return err;
+		}
+		if (!err)
+			err = realpage_update(t, sc->v, sc->nr);
+	} while (err == -EAGAIN && --rounds);
+	return err;
 }
 
 static void drop_sample(struct sample *s)
@@ -680,6 +711,66 @@ static void tick(void *arg)
 	sample_all(false);
 }
 
+/* Whether the host has swap on: a line in /proc/swaps past its header. */
+static bool host_swap_on(void)
+{
+	char buf[256], *nl;
+	int fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	return nl && nl[1];
+}
+
+/* The engine's pageout hook (realpage.h): MADV_PAGEOUT of the pages
+ * through process_madvise(2), then their pagemap entries read again.
+ * Nothing is asked of a host without swap. */
+static int page_out(pid_t tgid, struct real_seen *pages, long nr)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct iovec iov[PAGEOUT_IOVS];
+	int pidfd, pm_fd, err = 0;
+
+	if (!host_swap_on())
+		return 0;
+	pidfd = pidfd_of(tgid);
+	if (pidfd < 0)
+		return pidfd;
+	for (long i = 0; i < nr && !err;) {
+		int n = 0;
+
+		for (; i < nr && n < PAGEOUT_IOVS; i++)
+			iov[n++] = (struct iovec){
+				(void *)(uintptr_t)(pages[i].addr * (uint64_t)page),
+				(size_t)page };
+		if (syscall(SYS_process_madvise, pidfd, iov, (size_t)n,
+			    MADV_PAGEOUT, 0U) < 0)
+			err = -errno;
+	}
+	close(pidfd);
+	if (err)
+		return err;
+	pm_fd = open_proc(tgid, "pagemap");
+	if (pm_fd < 0)
+		return -ESRCH;
+	for (long i = 0; i < nr; i++) {
+		uint64_t e;
+		struct real_seen s;
+
+		if (pread(pm_fd, &e, sizeof(e), (off_t)(pages[i].addr * sizeof(e))) ==
+		    (ssize_t)sizeof(e) && entry_seen(e, pages[i].addr, &s) &&
+		    (s.flags & REAL_SWAP))
+			pages[i] = s;
+	}
+	close(pm_fd);
+	return 0;
+}
+
 long pagetrack_scan_all(void)
 {
 	return sample_all(true);
@@ -697,6 +788,7 @@ int pagetrack_start(long period_ms)
 		pagetrack_stop();
 		return err;
 	}
+	realpage_set_pageout_hook(page_out);
 	atomic_store(&running, true);
 	if (period_ms <= 0)
 		return 0;	/* driven by pagetrack_scan_all() alone */
@@ -707,6 +799,7 @@ void pagetrack_stop(void)
 {
 	atomic_store(&running, false);
 	ticker_stop(&ticker);
+	realpage_set_pageout_hook(NULL);
 	oomstop_release_all();
 	for (long i = 0; i < nr_samples; i++)
 		drop_sample(&samples[i]);

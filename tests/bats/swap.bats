@@ -103,3 +103,88 @@ swap_off() {
 	value_is "$MNT/g/memory.failcnt" 0
 	[ "$(cat "$MNT/g/memory.memsw.failcnt")" -gt 0 ]
 }
+
+# swap_mount: host swap on, and memcgfs mounted again with swap= room,
+# so that reclaim in its group may swap.
+swap_mount() {
+	need_kernel
+	swap_on
+	unmount_memcgfs
+	mount_memcgfs track=pages,pages_interval=20,swap=64M
+	mkdir "$MNT/g"
+}
+
+# grow_past_limit DIR LIMIT MEMSW: the tool, in group DIR with a limit of
+# LIMIT pages and a memsw limit of MEMSW, maps twice LIMIT pages of anon.
+grow_past_limit() {
+	echo $(($2 * PAGE)) >"$1/memory.limit_in_bytes"
+	echo $(($3 * PAGE)) >"$1/memory.memsw.limit_in_bytes"
+	pt_start "$1"
+	pt_send "anon $((2 * $2))"
+}
+
+# figures DIR: "usage swap memsw limit oom_kill" of group DIR, in pages
+# (the kernel's usage its charged pages, as snapshot's).
+figures() {
+	local dir=$1 usage memsw
+	if [ "$dir" = "$KG" ]; then
+		usage=$(($(pages "$dir" rss) + $(pages "$dir" cache)))
+		memsw=$((usage + ($(cat "$dir/memory.memsw.usage_in_bytes") -
+			$(cat "$dir/memory.usage_in_bytes")) / PAGE))
+	else
+		usage=$(($(cat "$dir/memory.usage_in_bytes") / PAGE))
+		memsw=$(($(cat "$dir/memory.memsw.usage_in_bytes") / PAGE))
+	fi
+	echo "$usage $(pages "$dir" swap) $memsw" \
+		"$(($(cat "$dir/memory.limit_in_bytes") / PAGE))" \
+		"$(awk '$1 == "oom_kill" { print $2 }' "$dir/memory.oom_control")"
+}
+
+# swapped_within DIR: group DIR holds part of the tool's anon in swap,
+# within its limit, memsw its memory and swap together, nothing killed.
+swapped_within() {
+	local usage swap memsw limit kills
+	read -r usage swap memsw limit kills < <(figures "$1")
+	[ "$swap" -gt 0 ] && [ "$usage" -le "$limit" ] &&
+		[ "$memsw" -eq $((usage + swap)) ] && [ "$kills" -eq 0 ]
+}
+
+# survived_in DIR: the tool answered its anon, and stays alive with
+# group DIR as swapped_within says.
+survived_in() {
+	local dir=$1
+	read -r -t 60 REPLY <&8
+	[ "${REPLY%% *}" = ok ]
+	if [ "$dir" = "$KG" ]; then
+		sleep 2.2	# the kernel's periodic stat flush
+	fi
+	eventually 10 swapped_within "$dir" || { figures "$dir" >&2; return 1; }
+	echo "# $dir: usage swap memsw limit oom_kill: $(figures "$dir")" >&3
+	! pt_gone
+	swapped_within "$dir"
+	pt_stop
+}
+
+# killed_in DIR: the tool was OOM-killed in group DIR.
+killed_in() {
+	eventually 20 pt_gone
+	[ "$(awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control")" -eq 1 ]
+	pt_stop
+}
+
+@test "swap: a group over its limit swaps its real anon out, as the kernel" {
+	swap_mount
+	# 600 pages of anon under a limit of 300: half must go to swap.
+	grow_past_limit "$KG" 300 1000
+	survived_in "$KG"
+	grow_past_limit "$MNT/g" 300 1000
+	survived_in "$MNT/g"
+}
+
+@test "swap: a group over its limit with no memsw room OOM-kills, as the kernel" {
+	swap_mount
+	grow_past_limit "$KG" 300 300
+	killed_in "$KG"
+	grow_past_limit "$MNT/g" 300 300
+	killed_in "$MNT/g"
+}
