@@ -822,7 +822,8 @@ void realpage_set_pageout_hook(realpage_pageout_fn fn)
 	atomic_store(&pageout_hook, fn);
 }
 
-/* One member process's pages to page out, and their names before. */
+/* One member process's pages to page out, and their names before (their
+ * places in its set once they are back). */
 struct pageout_job {
 	struct task *t;
 	struct real_seen *v;
@@ -916,16 +917,24 @@ static long pageout_apply(struct pageout_job *j)
 	pthread_mutex_lock(&update_lock);
 	pthread_mutex_lock(&set->lock);
 	pthread_mutex_lock(&real_lock);
-	for (long i = 0; i < j->nr && set->nr; i++) {
-		struct real_ref key = { .pfn = j->was[i] }, *r;
+	/* Each page's ref first, while the set is sorted: a ref renamed is
+	 * out of order until the set is sorted again. */
+	for (long i = 0; i < j->nr; i++) {
+		struct real_ref key = { .pfn = j->was[i] };
+		struct real_ref *r = !is_swap(j->v[i].pfn) || !set->nr ? NULL :
+			bsearch(&key, set->refs, (size_t)set->nr, sizeof(*r),
+				by_ref_pfn);
+
+		/* Not gone (shared, off the LRU, ...), or unmapped since. */
+		j->was[i] = r ? (uint64_t)(r - set->refs) : UINT64_MAX;
+	}
+	for (long i = 0; i < j->nr; i++) {
+		struct real_ref *r = j->was[i] == UINT64_MAX ? NULL :
+				     &set->refs[j->was[i]];
 		struct real_rename *k;
 		bool taken;
 
-		if (!is_swap(j->v[i].pfn))
-			continue;	/* not gone: shared, off the LRU, ... */
-		r = bsearch(&key, set->refs, (size_t)set->nr, sizeof(*r),
-			    by_ref_pfn);
-		/* Unmapped or renamed since: the next scan tells. */
+		/* Moved or renamed since: the next scan tells. */
 		if (!r || r->addr != j->v[i].addr || !r->page->idx ||
 		    key_of(r->page) != r->pfn)
 			continue;

@@ -3,8 +3,10 @@
  * shared ones once, pages from before the move or others' not at all),
  * uncharges anon at unmap and keeps file pages as cache, reclaims unmapped
  * real cache, OOM-kills the member with most anon, moves charges, and
- * keeps the pages the host swaps out charged to memsw as swap. */
+ * keeps the pages the host swaps out charged to memsw as swap, and has
+ * the host swap real anon out to make room before it goes OOM. */
 #define MEM_PAGES 4096
+#define SWAP_PAGES 1024
 #include "engine_fixture.h"
 
 #include <errno.h>
@@ -333,6 +335,64 @@ static void test_host_swap_counts_against_memsw(void **state)
 	assert_invariants();
 }
 
+/* The host's side of the pageout hook, played here: of the pages asked,
+ * the first host_takes go to swap (a swap entry each, from 0x700 up); the
+ * others stay where they are, as MADV_PAGEOUT leaves pages it skips. */
+static long host_takes, host_asked, host_swapped;
+
+static int host_page_out(pid_t tgid, struct real_seen *pages, long nr)
+{
+	assert_int_equal(tgid, 90);
+	host_asked += nr;
+	for (long i = 0; i < nr && host_swapped < host_takes; i++)
+		pages[i] = (struct real_seen){ REAL_SWAP_KEY | (0x700 + host_swapped++),
+					       SWAPPED, pages[i].addr };
+	return 0;
+}
+
+static void test_pageout_makes_room_before_oom(void **state)
+{
+	struct memcg *g = group(memcg_root(), "g");
+	struct task *t = task_in(90, g);
+	struct real_seen seen[21];
+
+	(void)state;
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMORY, 10), 0);
+	assert_int_equal(memcg_set_limit(g, MEMCG_RES_MEMSW, 100), 0);
+	pages_from(seen, 10, 25000, ANON, 0);
+	assert_int_equal(realpage_update(t, seen, 10), 0);
+	realpage_set_pageout_hook(host_page_out);
+	/* 5 more past the limit: the host swaps the 10 out (every
+	 * candidate, fewer than a batch), the 5 wait for a fresh scan. */
+	host_takes = 10;
+	pages_from(seen + 10, 5, 26000, ANON, 10);
+	assert_int_equal(realpage_update(t, seen, 15), -EAGAIN);
+	assert_int_equal(host_asked, 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 0);
+	assert_int_equal(stat_of(g, MEMCG_SWAP), 10);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 10);
+	assert_invariants();
+	/* The scan again: 10 swap entries where the frames were. */
+	pages_from(seen, 10, REAL_SWAP_KEY | 0x700, SWAPPED, 0);
+	assert_int_equal(realpage_update(t, seen, 15), 0);
+	assert_int_equal(usage(g, MEMCG_RES_MEMORY), 5);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 15);
+	assert_int_equal(atomic_load(&g->oom_kill), 0);
+	assert_invariants();
+	/* 6 more: 5 fit, the 6th needs one out; the host takes none of the
+	 * 10 asked (the 5 before and the 5 just charged): OOM. */
+	host_takes = host_swapped;
+	host_asked = 0;
+	pages_from(seen + 15, 6, 27000, ANON, 15);
+	assert_int_equal(realpage_update(t, seen, 21), -ENOMEM);
+	assert_int_equal(host_asked, 10);
+	assert_true(atomic_load(&t->oom_victim));
+	assert_int_equal(atomic_load(&g->oom_kill), 1);
+	realpage_set_pageout_hook(NULL);
+	assert_int_equal(usage(g, MEMCG_RES_MEMSW), 0);
+	assert_invariants();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_swap_frame_reused_at_once, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_host_swap_shared_once, engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_host_swap_counts_against_memsw, engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_pageout_makes_room_before_oom, engine_setup, engine_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
