@@ -65,6 +65,20 @@ teardown() {
 	both_failed
 }
 
+@test "limit: with swap= but no host swap, growing past the limit OOM-kills" {
+	# Reclaim may swap (swap= room, memsw unlimited), but the host has no
+	# swap to page real anon out to: OOM, as on the kernel.
+	need_kernel
+	[ -z "$(tail -n +2 /proc/swaps)" ] || skip "host swap is on"
+	unmount_memcgfs
+	mount_memcgfs track=pages,pages_interval=20,swap=64M
+	mkdir "$MNT/g"
+	echo $((64 * PAGE)) >"$KG/memory.limit_in_bytes"
+	echo $((64 * PAGE)) >"$MNT/g/memory.limit_in_bytes"
+	differ "anon 40" "!anon 40"
+	both_failed
+}
+
 @test "baseline: a limit below what the member had binds at its next fault" {
 	# The tool had far more than one page before it joined: nothing of it
 	# is charged, and its second page after the move is one too many.
