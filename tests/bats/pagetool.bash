@@ -112,22 +112,31 @@ pages_at_least() {
 	[ "$(pages "$1" "$2")" -ge "$3" ]
 }
 
+# charged DIR: "USAGE MEMSW" of group DIR, in pages.  On the kernel's
+# side usage is the charged pages of memory.stat (rss + cache), and memsw
+# that plus what its memsw counter holds beyond its usage counter, so
+# that the kernel's per-CPU charge stock counts in neither; on memcgfs's
+# the two counters.
+charged() {
+	local dir=$1 usage
+	if [ "$dir" = "$KG" ]; then
+		usage=$(($(pages "$dir" rss) + $(pages "$dir" cache)))
+		echo "$usage $((usage + ($(cat "$dir/memory.memsw.usage_in_bytes") -
+			$(cat "$dir/memory.usage_in_bytes")) / PAGE))"
+	else
+		echo "$(($(cat "$dir/memory.usage_in_bytes") / PAGE))" \
+			"$(($(cat "$dir/memory.memsw.usage_in_bytes") / PAGE))"
+	fi
+}
+
 # snapshot DIR: the compared values of group DIR, one "name value" line
-# each: pages, then counts.  usage is the charged pages of memory.stat
-# (rss + cache) on the kernel's side, usage_in_bytes on memcgfs's.
+# each: pages, then counts; usage and memsw as charged gives them.
 snapshot() {
 	local dir=$1 f usage memsw
 	for f in rss cache mapped_file shmem unevictable swap total_swap; do
 		echo "$f $(pages "$dir" "$f")"
 	done
-	if [ "$dir" = "$KG" ]; then
-		usage=$(($(pages "$dir" rss) + $(pages "$dir" cache)))
-		memsw=$((usage + ($(cat "$dir/memory.memsw.usage_in_bytes") -
-			$(cat "$dir/memory.usage_in_bytes")) / PAGE))
-	else
-		usage=$(($(cat "$dir/memory.usage_in_bytes") / PAGE))
-		memsw=$(($(cat "$dir/memory.memsw.usage_in_bytes") / PAGE))
-	fi
+	read -r usage memsw < <(charged "$dir")
 	echo "usage $usage"
 	echo "memsw $memsw"
 	echo "oom_kill $(awk '$1 == "oom_kill" { print $2 }' "$dir/memory.oom_control")"

@@ -124,17 +124,10 @@ grow_past_limit() {
 }
 
 # figures DIR: "usage swap memsw limit oom_kill" of group DIR, in pages
-# (the kernel's usage its charged pages, as snapshot's).
+# (usage and memsw as charged gives them).
 figures() {
 	local dir=$1 usage memsw
-	if [ "$dir" = "$KG" ]; then
-		usage=$(($(pages "$dir" rss) + $(pages "$dir" cache)))
-		memsw=$((usage + ($(cat "$dir/memory.memsw.usage_in_bytes") -
-			$(cat "$dir/memory.usage_in_bytes")) / PAGE))
-	else
-		usage=$(($(cat "$dir/memory.usage_in_bytes") / PAGE))
-		memsw=$(($(cat "$dir/memory.memsw.usage_in_bytes") / PAGE))
-	fi
+	read -r usage memsw < <(charged "$dir")
 	echo "$usage $(pages "$dir" swap) $memsw" \
 		"$(($(cat "$dir/memory.limit_in_bytes") / PAGE))" \
 		"$(awk '$1 == "oom_kill" { print $2 }' "$dir/memory.oom_control")"
