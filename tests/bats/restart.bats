@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # memcgfs(8) RESTART: the supervisor holds the mount while its server dies
-# and comes back; clients never see ENOTCONN, and what they set is back.
+# and comes back; clients never see ENOTCONN, and what they set, charged
+# and counted is back.
 
 load helpers
+load pagetool
 
 # Every test here kills servers on purpose.
 RESTARTS_EXPECTED=1
@@ -17,6 +19,7 @@ setup() {
 teardown() {
 	local p
 	stop_clients
+	pt_stop
 	for p in ${LISTENERS:-}; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
@@ -198,6 +201,34 @@ dump() {
 	echo "release_agent: $(cat "$MNT/release_agent")"
 }
 
+# dump_charges: every group's counters (usage, max_usage and failcnt of
+# memory, memsw, kmem and kmem.tcp), every line of its memory.stat,
+# memory.oom_control, memory.numa_stat and memory.kmem.slabinfo, and
+# memcgfs.dying, one line each, in a stable order.
+dump_charges() {
+	local d f c
+	(cd "$MNT" && find . -type d | sort) | while read -r d; do
+		for c in memory memory.memsw memory.kmem memory.kmem.tcp; do
+			for f in usage_in_bytes max_usage_in_bytes failcnt; do
+				echo "$d/$c.$f: $(cat "$MNT/$d/$c.$f")"
+			done
+		done
+		for f in memory.stat memory.oom_control memory.numa_stat \
+			memory.kmem.slabinfo; do
+			sed "s|^|$d/$f: |" "$MNT/$d/$f"
+		done
+	done
+	sed 's|^|memcgfs.dying: |' "$MNT/memcgfs.dying"
+}
+
+# no_negative DUMP: no value in the dump is below zero.
+no_negative() {
+	if grep -E '(^| |=)-[0-9]' <<<"$1"; then
+		echo "a counter is negative" >&2
+		return 1
+	fi
+}
+
 # invariants DIR...: usage = rss + cache + kmem in each group.
 invariants() {
 	local d u r c k
@@ -231,11 +262,14 @@ make_tree() {
 	mkdir "$MNT/gone" && rmdir "$MNT/gone"
 	mv "$MNT/sp ace" "$MNT/space 2"
 	sleeper_in "$MNT/a/b"
+	INB=$SLEEPER
 	sleeper_in "$MNT/c"
 	MOVER=$SLEEPER
+	wl "anon $INB 1M" "read $INB f 64K" "kmalloc $INB dentry 30 t" \
+		"tcp $INB 8K" "map $MOVER m 16K"
 }
 
-@test "kill -9 under load: groups, ids, owners, modes, limits, settings and members come back" {
+@test "kill -9 under load: groups, ids, owners, modes, limits, settings, members, charges and counters come back" {
 	make_tree
 	# nobody's lookups make an opener index of their own
 	(cd "$MNT" && setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -244,9 +278,12 @@ make_tree() {
 	client read 'cat "$MNT/a/memory.stat" "$MNT/c/tasks" >/dev/null'
 	client write 'echo 50M >"$MNT/a/b/memory.soft_limit_in_bytes"'
 	client move "echo $MOVER >\"\$MNT/a/tasks\"; echo $MOVER >\"\$MNT/c/tasks\""
-	client workload 'echo "anon 0 4K" >"$MNT/memcgfs.workload"'
+	client workload "echo 'anon $INB 4K' >\"\$MNT/memcgfs.workload\"
+		echo 'anon $MOVER 4K' >\"\$MNT/memcgfs.workload\"
+		echo 'read $INB f\$RANDOM 4K' >\"\$MNT/memcgfs.workload\""
 	client tree 'mkdir "$MNT/t" && rmdir "$MNT/t"'
 	wait_rounds move 3
+	wait_rounds workload 3
 	for i in 1 2 3; do
 		new_server KILL
 		wait_rounds move 3
@@ -254,10 +291,11 @@ make_tree() {
 	done
 	stop_clients
 	no_client_broke read write move workload tree
-	before=$(dump)
+	before=$(dump; dump_charges)
 	new_server KILL
-	after=$(dump)
+	after=$(dump; dump_charges)
 	diff <(echo "$before") <(echo "$after")
+	no_negative "$after"
 	# what was set is there, not only the same as before
 	value_is "$MNT/a/memory.limit_in_bytes" 104857600
 	value_is "$MNT/a/b/memory.soft_limit_in_bytes" 52428800
@@ -268,13 +306,18 @@ make_tree() {
 	invariants . a a/b c
 }
 
-@test "SIGTERM of the server: the state comes back the same" {
+@test "SIGTERM of the server: the state and the charges come back the same" {
 	make_tree
 	local before after
-	before=$(dump)
+	before=$(dump; dump_charges)
 	new_server TERM
-	after=$(dump)
+	after=$(dump; dump_charges)
 	diff <(echo "$before") <(echo "$after")
+	# what was charged is there, not only the same as before
+	stat_is "$MNT/a/b" rss 1048576 cache 65536
+	value_is "$MNT/a/b/memory.kmem.usage_in_bytes" 8192
+	value_is "$MNT/a/b/memory.kmem.tcp.usage_in_bytes" 8192
+	stat_is "$MNT/c" mapped_file 16384
 	invariants . a a/b c
 }
 
@@ -427,4 +470,374 @@ state_of_last_mount() {
 	eventually 10 gone "$sup"
 	rmdir "$MNT"
 	MNT=
+}
+
+# ---- charges and counters ---------------------------------------------------
+
+# kmem_on DIR...: under -o kmem=pin (MODEL), start kmem accounting in each
+# group (relative to the mount) by writing its kmem limit.
+kmem_on() {
+	[ "${MODEL:-}" = pin ] || return 0
+	local d
+	for d in "$@"; do
+		want OK write "$MNT/$d/memory.kmem.limit_in_bytes" -1
+	done
+}
+
+# listed_dying PATH: memcgfs.dying has a line for the removed group PATH.
+listed_dying() {
+	awk -v p="$1" '$2 == p { f = 1 } END { exit !f }' "$MNT/memcgfs.dying"
+}
+
+not_dying() {
+	! listed_dying "$1"
+}
+
+# counter DIR FILE NAME: NAME's value in a "name value" file of group DIR.
+counter() {
+	awk -v n="$3" '$1 == n { print $2 }' "$MNT/$1/$2"
+}
+
+# charges_of_every_kind: groups that hold every kind of charge and a count
+# in every counter (mounted with swap= and kmem=$MODEL): anon, swap, page
+# cache read, mapped and read again, slab objects in two caches with some
+# freed, socket buffers, a refault, a failure of each limit, an OOM kill, a
+# group left under OOM, and a group removed with live objects.  Q is the
+# member of p/q.
+charges_of_every_kind() {
+	mkdir -p "$MNT/p/q" "$MNT/p/s" "$MNT/k" "$MNT/o" "$MNT/d"
+	kmem_on p/q d
+	sleeper_in "$MNT/p/q"
+	Q=$SLEEPER
+	wl "anon $Q 1M" "read $Q fa 256K" "map $Q fm 128K" "read $Q fa 64K" \
+		"kmalloc $Q dentry 100 qd" "kmalloc $Q kmalloc-64 70 qk" \
+		"kfree qk 40" "tcp $Q 96K" "free $Q 128K"
+	# 1M of memory, 8M with swap: the cache goes, then anon to swap, and
+	# the cache read again refaults
+	echo 1M >"$MNT/p/s/memory.limit_in_bytes"
+	echo 8M >"$MNT/p/s/memory.memsw.limit_in_bytes"
+	sleeper_in "$MNT/p/s"
+	wl "read $SLEEPER fs 512K" "anon $SLEEPER 1M" "read $SLEEPER fs 64K"
+	# each limit refuses once; k stays under OOM
+	sleeper_in "$MNT/k"
+	echo 8K >"$MNT/k/memory.kmem.limit_in_bytes"
+	echo 8K >"$MNT/k/memory.kmem.tcp.limit_in_bytes"
+	echo 256K >"$MNT/k/memory.limit_in_bytes"
+	echo 256K >"$MNT/k/memory.memsw.limit_in_bytes"
+	echo 1 >"$MNT/k/memory.oom_control"
+	want ENOMEM write "$MNT/memcgfs.workload" "kmalloc $SLEEPER task_struct 3 kt"
+	want ENOMEM write "$MNT/memcgfs.workload" "tcp $SLEEPER 16K"
+	wl "anon $SLEEPER 128K"
+	want ENOMEM write "$MNT/memcgfs.workload" "anon $SLEEPER 512K"
+	# an OOM kill in o (which does not swap)
+	echo 512K >"$MNT/o/memory.limit_in_bytes"
+	echo 0 >"$MNT/o/memory.swappiness"
+	sleeper_in "$MNT/o"
+	local victim=$SLEEPER
+	wl "anon $victim 384K"
+	sleeper_in "$MNT/o"
+	wl "anon $SLEEPER 256K"
+	eventually 5 killed "$victim"
+	wait "$victim" 2>/dev/null || true
+	eventually 5 not_listed "$MNT/o/tasks" "$victim"
+	# removed with live objects: dying under kmem=pin
+	sleeper_in "$MNT/d"
+	wl "kmalloc $SLEEPER dentry 42 dt" "kmalloc $SLEEPER kmalloc-64 10 dk"
+	echo "$SLEEPER" >"$MNT/tasks"
+	rmdir "$MNT/d"
+	if [ "$MODEL" = pin ]; then
+		listed_dying /d
+	else
+		eventually 5 not_dying /d
+	fi
+	# what is compared is there to compare
+	[ "$(counter p/s memory.stat swap)" -gt 0 ]
+	[ "$(counter p/s memory.stat workingset_refault_file)" -gt 0 ]
+	[ "$(counter p/q memory.stat active_file)" -gt 0 ]
+	[ "$(counter p/q memory.stat mapped_file)" -eq 131072 ]
+	[ "$(counter p/q memory.stat pgmajfault)" -gt 0 ]
+	[ "$(counter o memory.oom_control oom_kill)" -eq 1 ]
+	[ "$(cat "$MNT/o/memory.failcnt")" -gt 0 ]
+	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
+	local f
+	for f in memory.memsw memory.kmem memory.kmem.tcp; do
+		[ "$(cat "$MNT/k/$f.failcnt")" -gt 0 ]
+	done
+	[ "$(cat "$MNT/p/q/memory.kmem.tcp.usage_in_bytes")" -eq 98304 ]
+	[ "$(awk 'NR > 2' "$MNT/p/q/memory.kmem.slabinfo" | wc -l)" -eq 2 ]
+}
+
+not_listed() {
+	! listed "$1" "$2"
+}
+
+# killed PID: PID, a child of this shell, has died (it may be a zombie).
+killed() {
+	gone "$1" || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# after_charges: what charges_of_every_kind left, used: objects freed by
+# tag (the removed group's last ones too) and the empty pages shrunk and
+# reaped, a limit lowered so that reclaim takes page cache and swaps anon,
+# a charge, a failcnt reset, and Q's exit.
+after_charges() {
+	wl "kfree qd" "kfree qk 10" "kfree dt" "kfree dk" shrink reap
+	eventually 5 not_dying /d
+	echo 768K >"$MNT/p/q/memory.limit_in_bytes"
+	wl "anon $Q 64K"
+	echo 0 >"$MNT/k/memory.failcnt"
+	kill -9 "$Q"
+	eventually 5 not_listed "$MNT/p/q/tasks" "$Q"
+	eventually 5 stat_is "$MNT/p/q" rss 0 swap 0
+}
+
+# charges_come_back: in model MODEL, the charges and counts come back the
+# same after a kill -9 and after a SIGTERM of the server, the invariants
+# hold, and what is done with them afterwards ends as it ends on a mount
+# whose server never died.
+charges_come_back() {
+	local before after restarted
+	remount "kmem=$MODEL,swap=64M"
+	charges_of_every_kind
+	before=$(dump_charges)
+	new_server KILL
+	after=$(dump_charges)
+	diff <(echo "$before") <(echo "$after")
+	new_server TERM
+	after=$(dump_charges)
+	diff <(echo "$before") <(echo "$after")
+	no_negative "$after"
+	invariants . p p/q p/s k o
+	after_charges
+	restarted=$(dump_charges)
+	no_negative "$restarted"
+	invariants . p p/q p/s k o
+	remount "kmem=$MODEL,swap=64M"
+	charges_of_every_kind
+	after_charges
+	diff <(echo "$restarted") <(dump_charges)
+}
+
+@test "kmem=reparent: every charge, counter and statistic comes back; later frees, reclaim and exits act on them as without a restart" {
+	MODEL=reparent charges_come_back
+}
+
+@test "kmem=pin: the same, and a dying group stays dying until its last object is freed after the restart" {
+	MODEL=pin charges_come_back
+}
+
+# evicts DIR LINE...: in a new group DIR with a member, the workload
+# LINEs (PID stands for the member, FILE for DIR.FILE), a restart if
+# RESTART is set, then a limit of 64K.  EVICTED is the files of
+# 'zeta alpha' that reclaim took: those that a member of group h (H)
+# reading them then has charged to h.
+evicts() {
+	local dir=$1 l f c0
+	shift
+	mkdir "$MNT/$dir"
+	sleeper_in "$MNT/$dir"
+	for l in "$@"; do
+		l=${l//PID/$SLEEPER}
+		wl "${l//FILE/$dir.}"
+	done
+	[ -z "${RESTART:-}" ] || new_server KILL
+	echo 64K >"$MNT/$dir/memory.limit_in_bytes"
+	EVICTED=
+	for f in zeta alpha; do
+		c0=$(counter h memory.stat cache)
+		wl "read $H $dir.$f 64K"
+		[ "$(counter h memory.stat cache)" -eq "$c0" ] ||
+			EVICTED="$EVICTED $f"
+	done
+	EVICTED=${EVICTED# }
+	echo "$dir: evicted: $EVICTED" >&2
+}
+
+@test "the LRU order comes back: reclaim after a restart takes the pages it would have taken" {
+	mkdir "$MNT/h"
+	sleeper_in "$MNT/h"
+	H=$SLEEPER
+	# the older file goes first (it is also the later by name)
+	local old=("read PID FILEzeta 64K" "read PID FILEalpha 64K")
+	evicts n1 "${old[@]}"
+	[ "$EVICTED" = zeta ]
+	RESTART=1 evicts r1 "${old[@]}"
+	[ "$EVICTED" = zeta ]
+	# inactive before active: zeta read twice stays
+	local hot=("read PID FILEzeta 64K" "read PID FILEalpha 64K" "read PID FILEzeta 64K")
+	evicts n2 "${hot[@]}"
+	[ "$EVICTED" = alpha ]
+	RESTART=1 evicts r2 "${hot[@]}"
+	[ "$EVICTED" = alpha ]
+}
+
+# anon_writer NAME PID: a client that writes 'anon PID 4K' to the
+# workload file in a loop, and adds a line to NAME.ok for each write that
+# succeeded.
+anon_writer() {
+	client "$1" "echo 'anon $2 4K' >\"\$MNT/memcgfs.workload\" &&
+		echo >>'$BATS_TEST_TMPDIR/$1.ok'"
+}
+
+# successes NAME: how many of anon_writer NAME's writes succeeded.
+successes() {
+	cat "$BATS_TEST_TMPDIR/$1.ok" 2>/dev/null | wc -l
+}
+
+@test "a workload write resent after a kill -9 is applied exactly once: anon is 4K times the writes that succeeded" {
+	local w pid n i
+	for w in w1 w2; do
+		mkdir "$MNT/$w"
+		sleeper_in "$MNT/$w"
+		anon_writer "$w" "$SLEEPER"
+	done
+	wait_rounds w1 5
+	for i in $(seq 1 10); do
+		new_server KILL
+		wait_rounds w1 3
+		wait_rounds w2 3
+	done
+	# More, until the kernel has resent several requests of the dead
+	# servers (most of them are these writes or their opens).
+	for i in $(seq 1 40); do
+		[ "$(grep -o '([0-9]* requests resent so far)' "$DAEMON_LOG" |
+			tail -n 1 | tr -dc 0-9)" -ge 5 ] && break
+		new_server KILL
+		wait_rounds w1 2
+	done
+	stop_clients
+	no_client_broke w1 w2
+	resent_any
+	for w in w1 w2; do
+		n=$(successes "$w")
+		[ "$n" -gt 0 ]
+		stat_is "$MNT/$w" rss $((n * 4096)) pgfault "$n"
+		usage_is "$MNT/$w" $((n * 4096))
+	done
+	invariants . w1 w2
+}
+
+@test "a member that died while no server ran: its anon and sockets are uncharged, its page cache stays" {
+	mkdir "$MNT/g"
+	sleeper_in "$MNT/g"
+	local dead=$SLEEPER
+	sleeper_in "$MNT/g"
+	wl "anon $dead 1M" "read $dead f 64K" "tcp $dead 8K" "anon $SLEEPER 256K"
+	kill -STOP "$(server_pid)"	# nobody sees the exit
+	kill -9 "$dead"
+	wait "$dead" 2>/dev/null || true
+	new_server KILL
+	eventually 5 stat_is "$MNT/g" rss 262144 cache 65536
+	usage_is "$MNT/g" 327680
+	value_is "$MNT/g/memory.kmem.tcp.usage_in_bytes" 0
+	value_is "$MNT/g/memory.max_usage_in_bytes" 1376256
+	[ "$(cat "$MNT/g/tasks")" = "$SLEEPER" ]
+	invariants . g
+}
+
+# charges_sum: a checksum of the charges checkpoint STATE.charges.
+charges_sum() {
+	md5sum <"$STATE.charges" 2>/dev/null || echo none
+}
+
+# charges_changed SUM: the checkpoint is no longer the one of SUM.
+charges_changed() {
+	[ "$(charges_sum)" != "$1" ]
+}
+
+@test "changes made with no request (an exit, the reaper) are checkpointed: a restart does not undo them" {
+	STATE="$BATS_TEST_TMPDIR/state"
+	remount "kmem=pin,reap_interval=1,state=$STATE"
+	mkdir -p "$MNT/p/c" "$MNT/p/e"
+	sleeper_in "$MNT/p/c"
+	want OK write "$MNT/p/c/memory.kmem.limit_in_bytes" -1
+	wl "kmalloc $SLEEPER dentry 21 t"
+	echo "$SLEEPER" >"$MNT/tasks"
+	want OK rmdir "$MNT/p/c"
+	listed_dying /p/c
+	sleeper_in "$MNT/p/e"
+	wl "anon $SLEEPER 1M" "read $SLEEPER f 64K"
+	local sum before
+	# the object freed leaves its page to the reaper's next pass; the
+	# member's exit uncharges its anon: neither is a request's doing
+	wl "kfree t"
+	sum=$(charges_sum)
+	kill -9 "$SLEEPER"
+	eventually 5 not_dying /p/c
+	eventually 5 stat_is "$MNT/p/e" rss 0 cache 65536
+	value_is "$MNT/p/memory.kmem.usage_in_bytes" 0
+	# a checkpoint after them (at most a few seconds; none may come if
+	# one was written before SUM was taken)
+	eventually 5 charges_changed "$sum" || true
+	before=$(dump_charges)
+	new_server KILL
+	# read at once: the new server's reaper would release the page again
+	not_dying /p/c
+	after=$(dump_charges)
+	diff <(echo "$before") <(echo "$after")
+	invariants . p p/e
+}
+
+@test "track=pages: a member's real pages are charged again after a restart, once" {
+	remount track=pages,pages_interval=20
+	PAGE=$(getconf PAGESIZE)
+	DATA="$BATS_TEST_TMPDIR/data"
+	head -c $((100 * PAGE)) /dev/urandom >"$DATA"
+	mkdir "$MNT/g"
+	pt_start "$MNT/g"
+	pt "anon 256"
+	pt "file $DATA 100"
+	eventually 10 pages_at_least "$MNT/g" rss 256
+	eventually 10 pages_at_least "$MNT/g" mapped_file $((100 - FILE_SLACK))
+	local before
+	before=$(snapshot "$MNT/g")
+	new_server KILL
+	eventually 10 matches "$before" "$MNT/g"
+	invariants . g
+}
+
+# charges_of_last_mount: a state file, and its charges checkpoint, left by
+# a mount that ended cleanly while a group held charges.
+charges_of_last_mount() {
+	STATE="$BATS_TEST_TMPDIR/state"
+	remount "state=$STATE"
+	mkdir -p "$MNT/a/b"
+	sleeper_in "$MNT/a/b"
+	wl "anon $SLEEPER 1M" "read $SLEEPER f 64K" "kmalloc $SLEEPER dentry 30 t"
+	unmount_memcgfs
+	[ -s "$STATE" ] && [ -s "$STATE.charges" ]
+}
+
+# flip_middle FILE: the byte in the middle of FILE changed (one bit).
+flip_middle() {
+	local off byte
+	off=$(($(stat -c %s "$1") / 2))
+	byte=$(od -An -tu1 -j "$off" -N1 "$1" | tr -dc 0-9)
+	printf '%b' "\\0$(printf %o $((byte ^ 1)))" |
+		dd of="$1" bs=1 seek="$off" conv=notrunc status=none
+}
+
+@test "a corrupted charges checkpoint makes the state bad: memcgfs starts empty, with a message" {
+	charges_of_last_mount
+	local copy="$BATS_TEST_TMPDIR/charges.copy"
+	cp "$STATE.charges" "$copy"
+	flip_middle "$STATE.charges"
+	! cmp -s "$STATE.charges" "$copy"
+	mount_memcgfs "state=$STATE"
+	[ ! -e "$MNT/a" ]
+	usage_is "$MNT" 0
+	grep "$STATE.charges" "$DAEMON_LOG" | grep -q "starting empty"
+	mkdir "$MNT/new"	# and it records again
+	new_server KILL
+	[ -d "$MNT/new" ]
+}
+
+@test "bad_state=refuse: a corrupted charges checkpoint keeps memcgfs from mounting" {
+	charges_of_last_mount
+	flip_middle "$STATE.charges"
+	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
+	run "$MEMCGFS" -f -o "state=$STATE,bad_state=refuse" "$MNT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$STATE.charges"*"refusing to start"* ]]
+	! grep -q " $MNT " /proc/mounts
 }
