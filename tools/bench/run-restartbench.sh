@@ -109,7 +109,7 @@ unmount() {
 
 # member DIR: a sleeping process moved into group DIR; its pid in $member.
 member() {
-	sleep 100000 </dev/null >/dev/null 2>&1 &
+	sleep 100000 >/dev/null 2>&1 &
 	member=$!
 	pids="$pids $member"
 	echo "$member" >"$1/tasks" || exit 1
@@ -216,6 +216,6 @@ echo "restartbench: resume after kill -9, $cgroups groups holding $anon anon," \
 	"$cache page cache, $objects slab objects: median $(ms "$median") ms" \
 	"over $rounds vs anchor: the same with no charges $(ms "$empty") ms," \
 	"a fresh mount's first answer $(ms "$fresh") ms"
-[ ! -e "$state.charges" ] || ls -l "$state.charges" |
-	awk '{ printf "restartbench: the checkpoint: %.1f MiB\n", $5 / 1048576 }'
+[ ! -e "$state.charges" ] || stat -c %s "$state.charges" |
+	awk '{ printf "restartbench: its checkpoint STATE.charges: %.1f MiB\n", $1 / 1048576 }'
 unmount "large state"
