@@ -503,7 +503,7 @@ counter() {
 # cache read, mapped and read again, slab objects in two caches with some
 # freed, socket buffers, a refault, a failure of each limit, an OOM kill, a
 # group left under OOM, and a group removed with live objects.  Q is the
-# member of p/q.
+# member of p/q, S of p/s.
 charges_of_every_kind() {
 	mkdir -p "$MNT/p/q" "$MNT/p/s" "$MNT/k" "$MNT/o" "$MNT/d"
 	kmem_on p/q d
@@ -511,13 +511,14 @@ charges_of_every_kind() {
 	Q=$SLEEPER
 	wl "anon $Q 1M" "read $Q fa 256K" "map $Q fm 128K" "read $Q fa 64K" \
 		"kmalloc $Q dentry 100 qd" "kmalloc $Q kmalloc-64 70 qk" \
-		"kfree qk 40" "tcp $Q 96K" "free $Q 128K"
+		"kfree qk 40" "tcp $Q 96K" "tcpfree $Q 32K" "free $Q 128K"
 	# 1M of memory, 8M with swap: the cache goes, then anon to swap, and
 	# the cache read again refaults
 	echo 1M >"$MNT/p/s/memory.limit_in_bytes"
 	echo 8M >"$MNT/p/s/memory.memsw.limit_in_bytes"
 	sleeper_in "$MNT/p/s"
-	wl "read $SLEEPER fs 512K" "anon $SLEEPER 1M" "read $SLEEPER fs 64K"
+	S=$SLEEPER
+	wl "read $S fs 512K" "anon $S 1M" "read $S fs 64K"
 	# each limit refuses once; k stays under OOM
 	sleeper_in "$MNT/k"
 	echo 8K >"$MNT/k/memory.kmem.limit_in_bytes"
@@ -563,7 +564,7 @@ charges_of_every_kind() {
 	for f in memory.memsw memory.kmem memory.kmem.tcp; do
 		[ "$(cat "$MNT/k/$f.failcnt")" -gt 0 ]
 	done
-	[ "$(cat "$MNT/p/q/memory.kmem.tcp.usage_in_bytes")" -eq 98304 ]
+	[ "$(cat "$MNT/p/q/memory.kmem.tcp.usage_in_bytes")" -eq 65536 ]
 	[ "$(awk 'NR > 2' "$MNT/p/q/memory.kmem.slabinfo" | wc -l)" -eq 2 ]
 }
 
@@ -578,10 +579,12 @@ killed() {
 
 # after_charges: what charges_of_every_kind left, used: objects freed by
 # tag (the removed group's last ones too) and the empty pages shrunk and
-# reaped, a limit lowered so that reclaim takes page cache and swaps anon,
-# a charge, a failcnt reset, and Q's exit.
+# reaped, anon freed (swapped pages too) and socket buffers, a limit
+# lowered so that reclaim takes page cache and swaps anon, a charge, a
+# failcnt reset, and Q's exit.
 after_charges() {
-	wl "kfree qd" "kfree qk 10" "kfree dt" "kfree dk" shrink reap
+	wl "kfree qd" "kfree qk 10" "kfree dt" "kfree dk" shrink reap \
+		"free $S 768K" "tcpfree $Q 16K"
 	eventually 5 not_dying /d
 	echo 768K >"$MNT/p/q/memory.limit_in_bytes"
 	wl "anon $Q 64K"
