@@ -12,6 +12,7 @@
 
 #include "lib/vec.h"
 #include "charge.h"
+#include "ckpt_impl.h"
 #include "memcg_impl.h"
 #include "oom.h"
 #include "page.h"
@@ -186,4 +187,71 @@ long anon_swap_out(uint32_t idx)
 long anon_task_pages(struct task *t)
 {
 	return atomic_load(&t->nr_resident) + atomic_load(&t->nr_swap);
+}
+
+/* ---- checkpoint (checkpoint.h) ------------------------------------------ */
+
+void anon_save(struct ckpt_save *s, struct task *t)
+{
+	struct ckpt_run run = { 0 };
+
+	pthread_mutex_lock(&t->lock);
+	for (uint32_t pos = 0; pos < t->nr_anon; pos++) {
+		uint32_t idx = anon_position_page(t, pos);
+
+		ckpt_run_add(s, &run, 'a', ckpt_owner_of(idx),
+			     ckpt_flags(page_word(idx)), pos);
+	}
+	ckpt_run_end(s, &run, 'a');
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Under t->lock: the next nr positions, pages of m in state flags (none
+ * for a free frame), charged as restore charges. */
+static int restore_pages(struct task *t, struct memcg *m, uint32_t flags,
+			 long nr)
+{
+	uint32_t batch[ADD_BATCH];
+	bool free_frame = pg_kind(flags) == PAGE_FREE;
+	bool swapped = flags & PG_SWAPPED;
+	int err = 0;
+
+	while (!err && nr > 0) {
+		int k = 0;
+
+		while (k < ADD_BATCH && k < nr &&
+		       !(err = grow_blocks(t, t->nr_anon)))
+			batch[k++] = anon_position_page(t, t->nr_anon++);
+		nr -= k;
+		if (free_frame)
+			continue;
+		ckpt_charge(m, k, !swapped, false);
+		if (swapped)
+			memcg_swap_get(k);
+		pages_add(m, batch, k, flags);
+		atomic_fetch_add(swapped ? &t->nr_swap : &t->nr_resident, k);
+	}
+	return err;
+}
+
+int anon_restore(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	uint32_t flags = (uint32_t)r->num[1] &
+			 (PG_KIND_MASK | PG_ACTIVE | PG_SWAPPED | PG_UNEVICTABLE);
+	struct memcg *m;
+	int err;
+
+	if (r->nr != 3 || (pg_kind(flags) != PAGE_ANON &&
+			   pg_kind(flags) != PAGE_FREE) ||
+	    r->num[2] > UINT32_MAX / 2)
+		return -EINVAL;
+	if (!c->task)
+		return 0;	/* its task is gone: as if it exited */
+	m = ckpt_group(r->num[0]);
+	pthread_mutex_lock(&c->task->lock);
+	err = c->task->nr_anon + r->num[2] > UINT32_MAX / 2 ? -EINVAL :
+	      restore_pages(c->task, m, flags, (long)r->num[2]);
+	pthread_mutex_unlock(&c->task->lock);
+	memcg_put(m);
+	return err;
 }

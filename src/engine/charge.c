@@ -297,3 +297,8 @@ void memcg_count_event(struct memcg *m, int item, long nr)
 {
 	stat_add(m, item, nr);
 }
+
+void memcg_stat_restore(struct memcg *m, int item, long value)
+{
+	stat_add(m, item, value - atomic_load(&m->stat[item]));
+}

@@ -67,4 +67,8 @@ void page_swap_in(uint32_t idx);
  * m's nearest live group. */
 void memcg_count_event(struct memcg *m, int item, long nr);
 
+/* Restore: set m's local statistic to value, its ancestors' totals
+ * following (an event count a restart must not lose). */
+void memcg_stat_restore(struct memcg *m, int item, long value);
+
 #endif

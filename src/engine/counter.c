@@ -194,3 +194,11 @@ void page_counter_reset_watermark(struct page_counter *c)
 {
 	atomic_store(&c->watermark, page_counter_read(c));
 }
+
+void page_counter_restore(struct page_counter *c, long watermark, long failcnt)
+{
+	long usage = page_counter_read(c);
+
+	atomic_store(&c->watermark, watermark > usage ? watermark : usage);
+	atomic_store(&c->failcnt, failcnt);
+}

@@ -80,4 +80,8 @@ int page_counter_set_limit(struct page_counter *c, long nr);
 /* Reset the high watermark to the current usage. */
 void page_counter_reset_watermark(struct page_counter *c);
 
+/* After a restart: the watermark and failcnt it had (a watermark never
+ * below the usage). */
+void page_counter_restore(struct page_counter *c, long watermark, long failcnt);
+
 #endif

@@ -552,10 +552,12 @@ static bool id_taken(uint64_t id)
 	return taken;
 }
 
-/* id 0 (the root's) asks for the next one. */
+/* id 0 (the root's) asks for the next one.  A dying group that restore
+ * brings back may share its name with a live sibling made after it was
+ * removed: any_name lets it in. */
 static struct memcg *create(struct memcg *parent, const char *name,
 			    uint64_t id, void *priv,
-			    void (*priv_free)(void *), int *err)
+			    void (*priv_free)(void *), int *err, bool any_name)
 {
 	struct memcg *m = NULL;
 
@@ -564,7 +566,7 @@ static struct memcg *create(struct memcg *parent, const char *name,
 		*err = -ENOENT;
 		goto out;
 	}
-	if (find_child(parent, name) || (id && id_taken(id))) {
+	if ((!any_name && find_child(parent, name)) || (id && id_taken(id))) {
 		*err = -EEXIST;
 		goto out;
 	}
@@ -595,7 +597,7 @@ out:
 struct memcg *memcg_create(struct memcg *parent, const char *name,
 			   void *priv, void (*priv_free)(void *), int *err)
 {
-	return create(parent, name, 0, priv, priv_free, err);
+	return create(parent, name, 0, priv, priv_free, err, false);
 }
 
 struct memcg *memcg_create_id(struct memcg *parent, const char *name,
@@ -606,7 +608,7 @@ struct memcg *memcg_create_id(struct memcg *parent, const char *name,
 		*err = -EINVAL;
 		return NULL;
 	}
-	return create(parent, name, id, priv, priv_free, err);
+	return create(parent, name, id, priv, priv_free, err, false);
 }
 
 uint64_t memcg_next_id(void)
@@ -792,6 +794,7 @@ int memcg_remove(struct memcg *m)
 	cds_list_add_tail(&m->dying_node, &dying_list);
 	pthread_mutex_unlock(&dying_lock);
 	memcg_check_release(m->parent);
+	memcg_version_bump();	/* memcgfs.dying has a line more */
 out:
 	pthread_mutex_unlock(&tree_lock);
 	if (err)
@@ -1117,4 +1120,55 @@ long memcg_dying_snapshot(struct memcg_dying **out)
 	}
 	*out = rows.v;
 	return (long)rows.nr;
+}
+
+/* ---- checkpoint (checkpoint.h) ------------------------------------------ */
+
+struct memcg *memcg_restore_dying(struct memcg *parent, const char *name,
+				  uint64_t id, unsigned flags, int *err)
+{
+	struct memcg *m;
+
+	if (!id) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	m = create(parent, name, id, NULL, NULL, err, true);
+	if (m && (flags & MEMCG_KMEM_ACTIVE))
+		memcg_kmem_activate(m);
+	return m;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = (*(struct memcg *const *)a)->id;
+	uint64_t y = (*(struct memcg *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+void memcg_dying_save(void (*fn)(struct memcg *m, long rank, void *arg),
+		      void *arg)
+{
+	VEC(struct memcg *) pinned = VEC_INIT;
+	struct memcg *m;
+
+	pthread_mutex_lock(&dying_lock);
+	cds_list_for_each_entry(m, &dying_list, dying_node) {
+		struct memcg **slot;
+
+		if (!(atomic_load(&m->flags) & MEMCG_KMEM_DEAD) ||
+		    !(slot = VEC_PUSH(&pinned)))
+			continue;
+		memcg_get(m);
+		*slot = m;
+		m->ckpt_rank = (long)pinned.nr - 1;
+	}
+	pthread_mutex_unlock(&dying_lock);
+	qsort(pinned.v, pinned.nr, sizeof(*pinned.v), by_id);
+	for (size_t i = 0; i < pinned.nr; i++) {
+		fn(pinned.v[i], pinned.v[i]->ckpt_rank, arg);
+		memcg_put(pinned.v[i]);
+	}
+	free(pinned.v);
 }

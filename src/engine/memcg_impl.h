@@ -82,6 +82,7 @@ struct memcg {
 	long nr_tasks;
 	long nr_moving;			/* charge moves into or out of it */
 	struct cds_list_head dying_node;
+	long ckpt_rank;			/* its place there, for a save */
 
 	struct cds_lfht_node id_node;
 	long check_tally[10];		/* check.c's scratch, quiescent only */
@@ -156,6 +157,16 @@ static inline long memcg_stat_local(struct memcg *m, enum memcg_stat_item item)
 
 	return v < 0 ? 0 : v;
 }
+
+/* Checkpoint (checkpoint.c).  A group restore brings back dying: made
+ * online with its id and name (any sibling's too), kmem accounting on if
+ * flags say so, removed again once its charges are back.  And fn on each
+ * dying group kmem pins, by id (parents first), with its place in removal
+ * order. */
+struct memcg *memcg_restore_dying(struct memcg *parent, const char *name,
+				  uint64_t id, unsigned flags, int *err);
+void memcg_dying_save(void (*fn)(struct memcg *m, long rank, void *arg),
+		      void *arg);
 
 /* For the task layer: run the release check on m (under the tree lock). */
 void memcg_check_release(struct memcg *m);

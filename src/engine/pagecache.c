@@ -7,6 +7,7 @@
 
 #include "lib/vec.h"
 #include "charge.h"
+#include "ckpt_impl.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
@@ -31,6 +32,7 @@ struct pc_file {
 	struct pc_mapper *mappers;
 	uint32_t nr_mappers;
 	size_t cap_mappers;
+	uint32_t ckpt_gen, ckpt_no;	/* the last save's, and its F number */
 	struct memcg_rcu_head rcu;
 	char name[];
 };
@@ -509,4 +511,171 @@ void pagecache_for_each_mapped(struct task *t,
 
 	if (atomic_load(&t->has_mappings))
 		for_each_file(walk_mapped, &w);
+}
+
+/* ---- checkpoint (checkpoint.h) ------------------------------------------ */
+
+struct file_save {
+	struct ckpt_save *s;
+	uint32_t nr;
+};
+
+static void save_file(struct pc_file *f, void *arg)
+{
+	struct file_save *fs = arg;
+	struct ckpt_save *s = fs->s;
+	struct ckpt_run run = { 0 };
+	bool any = f->nr_mappers;
+
+	for (uint32_t b = 0; b < f->nr_blocks && !any; b++)
+		any = f->blocks[b] || f->shadow[b];
+	if (!any)
+		return;
+	f->ckpt_gen = s->gen;
+	f->ckpt_no = fs->nr++;
+	ckpt_emit(s, 'F', f->name, 1, (uint64_t)f->nr_blocks);
+	for (uint32_t i = 0; i < f->nr_mappers; i++)
+		ckpt_emit(s, 'm', NULL, 2, (uint64_t)f->mappers[i].task->tid,
+			  (uint64_t)f->mappers[i].nr);
+	for (uint32_t b = 0; b < f->nr_blocks; b++)
+		if (f->shadow[b])
+			ckpt_emit(s, 'h', NULL, 2, (uint64_t)b, f->shadow[b]);
+	for (uint32_t i = 0; i < f->nr_blocks * BLOCK_PAGES; i++) {
+		uint32_t idx = file_page(f, i);
+
+		if (!idx)
+			continue;
+		/* mapped follows from the mappers, as when it was read */
+		ckpt_run_add(s, &run, 'p', ckpt_owner_of(idx),
+			     ckpt_flags(page_word(idx)) & ~PG_MAPPED, i);
+	}
+	ckpt_run_end(s, &run, 'p');
+}
+
+void pagecache_save(struct ckpt_save *s)
+{
+	struct file_save fs = { s, 0 };
+
+	for_each_file(save_file, &fs);
+}
+
+bool pagecache_saved_ref(struct ckpt_save *s, void *file, uint64_t *ref)
+{
+	struct pc_file *f = file;
+
+	if (f->ckpt_gen != s->gen)
+		return false;
+	*ref = f->ckpt_no;
+	return true;
+}
+
+static struct pc_file *last_file(struct ckpt_restore *c)
+{
+	return c->files.nr ? c->files.v[c->files.nr - 1] : NULL;
+}
+
+/* Under f->lock: pages [from, from + nr) of m, each mapped if the
+ * mappers map it. */
+static int restore_file_pages(struct pc_file *f, struct memcg *m,
+			      uint32_t from, uint32_t nr, uint32_t flags)
+{
+	uint32_t batch[ADD_BATCH], batch_flags = 0;
+	int k = 0;
+
+	if ((uint64_t)from + nr > (uint64_t)f->nr_blocks * BLOCK_PAGES)
+		return -EINVAL;
+	for (uint32_t i = from; i < from + nr; i++) {
+		uint32_t want = flags | (i < f->map_pages ? PG_MAPPED : 0);
+		uint32_t idx;
+
+		if (file_page(f, i))
+			continue;	/* twice in the records: once is enough */
+		if (k && (k == ADD_BATCH || want != batch_flags)) {
+			ckpt_charge(m, k, true, false);
+			flush(m, batch, &k, batch_flags);
+		}
+		idx = file_new_page(f, i);
+		if (!idx)
+			break;
+		batch_flags = want;
+		batch[k++] = idx;
+	}
+	ckpt_charge(m, k, true, false);
+	flush(m, batch, &k, batch_flags);
+	return 0;
+}
+
+int pagecache_restore(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct pc_file *f = r->type == 'F' ? NULL : last_file(c);
+	void **slot;
+	struct task *t;
+	struct memcg *m;
+	int err = 0;
+
+	if (r->type != 'F' && !f)
+		return -EINVAL;
+	switch (r->type) {
+	case 'F':
+		if (r->nr != 1 || !r->str || r->num[0] > MAX_FILE_PAGES / BLOCK_PAGES)
+			return -EINVAL;
+		f = file_lookup(r->str, true);
+		slot = f ? VEC_PUSH(&c->files) : NULL;
+		if (!slot)
+			return -ENOMEM;
+		*slot = f;
+		pthread_mutex_lock(&f->lock);
+		err = file_reserve(f, (uint32_t)r->num[0] * BLOCK_PAGES);
+		pthread_mutex_unlock(&f->lock);
+		return err;
+	case 'm':
+		if (r->nr != 2 || r->num[1] > MAX_FILE_PAGES)
+			return -EINVAL;
+		t = task_find_get((pid_t)r->num[0]);
+		if (!t)
+			return 0;	/* gone: its mapping went with it */
+		pthread_mutex_lock(&f->lock);
+		if (!atomic_load(&t->exited))
+			err = file_add_mapper(f, t, (uint32_t)r->num[1]);
+		pthread_mutex_unlock(&f->lock);
+		task_put(t);
+		return err;
+	case 'h':
+		if (r->nr != 2 || r->num[0] >= f->nr_blocks)
+			return -EINVAL;
+		pthread_mutex_lock(&f->lock);
+		f->shadow[r->num[0]] = r->num[1];
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	case 'p':
+		if (r->nr != 4 || pg_kind((uint32_t)r->num[2]) != PAGE_FILE ||
+		    r->num[0] > MAX_FILE_PAGES || r->num[3] > MAX_FILE_PAGES)
+			return -EINVAL;
+		m = ckpt_group(r->num[1]);
+		pthread_mutex_lock(&f->lock);
+		err = restore_file_pages(f, m, (uint32_t)r->num[0],
+					 (uint32_t)r->num[3],
+					 (uint32_t)r->num[2] &
+					 (PG_KIND_MASK | PG_ACTIVE | PG_SHMEM));
+		pthread_mutex_unlock(&f->lock);
+		memcg_put(m);
+		return err;
+	default:
+		return -EINVAL;
+	}
+}
+
+uint32_t pagecache_restored_page(struct ckpt_restore *c, uint64_t ref,
+				 uint32_t pos)
+{
+	struct pc_file *f;
+	uint32_t idx;
+
+	if (ref >= c->files.nr)
+		return 0;
+	f = c->files.v[ref];
+	pthread_mutex_lock(&f->lock);
+	idx = pos < f->nr_blocks * BLOCK_PAGES ? file_page(f, pos) : 0;
+	pthread_mutex_unlock(&f->lock);
+	return idx;
 }

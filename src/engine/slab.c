@@ -14,6 +14,7 @@
 
 #include "lib/vec.h"
 #include "charge.h"
+#include "ckpt_impl.h"
 #include "memcg_impl.h"
 #include "page.h"
 #include "rcu.h"
@@ -25,6 +26,7 @@
 struct kmem_cache {
 	struct kmem_cache *next;
 	unsigned objsize, per_slab;
+	uint32_t ckpt_no;		/* its C number in the last save */
 	char name[NAME_LEN];
 };
 
@@ -65,6 +67,7 @@ struct kmem_copy {
 	size_t cap_free_frames;
 	long nr_pages, active_objs;
 	long nr_empty;			/* slab pages with no object */
+	uint32_t ckpt_no;		/* its S number in the last save */
 };
 
 struct tag_entry {
@@ -86,6 +89,7 @@ static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kmem_cache *caches;
 static struct kmem_copy *copies;
 static struct tag *tags;
+static bool restoring;		/* slab_restoring(): before any request */
 
 static const struct { const char *name; unsigned size; } predefined[] = {
 	{ "kmalloc-8", 8 }, { "kmalloc-16", 16 }, { "kmalloc-32", 32 },
@@ -147,29 +151,42 @@ static struct kmem_cache *cache_lookup(const char *spec)
 	return colon ? cache_new(name, (unsigned)size) : NULL;
 }
 
+/* Under slab_lock: a new copy of cache c, first on the list; m its
+ * group while it is alive (else NULL). */
+static struct kmem_copy *copy_new(struct kmem_cache *c, struct memcg *m,
+				  uint64_t group_id, const char *name)
+{
+	struct kmem_copy *cp = calloc(1, sizeof(*cp));
+
+	if (!cp)
+		return NULL;
+	cp->cache = c;
+	cp->memcg = m;
+	cp->group_id = group_id;
+	cp->dead = !m;
+	snprintf(cp->name, sizeof(cp->name), "%s", name);
+	cp->next = copies;
+	copies = cp;
+	if (m)
+		atomic_fetch_add(&m->nr_caches, 1);
+	return cp;
+}
+
 /* Under slab_lock. */
 static struct kmem_copy *copy_of(struct memcg *m, struct kmem_cache *c)
 {
+	char name[2 * NAME_LEN];
 	struct kmem_copy *cp;
 
 	for (cp = copies; cp; cp = cp->next)
 		if (cp->memcg == m && cp->cache == c)
 			return cp;
-	cp = calloc(1, sizeof(*cp));
-	if (!cp)
-		return NULL;
-	cp->cache = c;
-	cp->memcg = m;
-	cp->group_id = m->id;
 	memcg_rcu_read_lock();
-	snprintf(cp->name, sizeof(cp->name), "%s(%llu:%s)", c->name,
+	snprintf(name, sizeof(name), "%s(%llu:%s)", c->name,
 		 (unsigned long long)m->id,
 		 memcg_is_root(m) ? "/" : memcg_name(m));
 	memcg_rcu_read_unlock();
-	cp->next = copies;
-	copies = cp;
-	atomic_fetch_add(&m->nr_caches, 1);
-	return cp;
+	return copy_new(c, m, m->id, name);
 }
 
 static long free_objects(struct kmem_copy *cp)
@@ -580,7 +597,8 @@ void slab_group_offline(struct memcg *m)
 			continue;
 		cp->memcg = NULL;
 		cp->dead = true;	/* on the reaper's list once: never again */
-		shrink_copy(cp);
+		if (!restoring)
+			shrink_copy(cp);
 		atomic_fetch_sub(&m->nr_caches, 1);
 	}
 	pthread_mutex_unlock(&slab_lock);
@@ -640,4 +658,235 @@ void slab_exit(void)
 		caches = c->next;
 		free(c);
 	}
+}
+
+/* ---- checkpoint (checkpoint.h) ------------------------------------------ */
+
+void slab_restoring(bool on)
+{
+	pthread_mutex_lock(&slab_lock);
+	restoring = on;
+	pthread_mutex_unlock(&slab_lock);
+}
+
+/* Under slab_lock: the group cp's pages are charged to (0 if none). */
+static uint64_t copy_owner(struct kmem_copy *cp)
+{
+	for (uint32_t s = 0; s < cp->nr_slabs; s++)
+		if (cp->slabs[s].idx)
+			return ckpt_owner_of(cp->slabs[s].idx);
+	return 0;
+}
+
+static void save_copy(struct ckpt_save *s, struct kmem_copy *cp)
+{
+	struct ckpt_run run = { 0 };
+
+	ckpt_emit(s, 'S', cp->name, 4, (uint64_t)cp->cache->ckpt_no,
+		  cp->group_id, copy_owner(cp), (uint64_t)cp->dead);
+	for (uint32_t r = 0; r < cp->nr_slabs; r++)
+		ckpt_run_add(s, &run, 's', cp->slabs[r].idx != 0,
+			     cp->slabs[r].inuse, r);
+	ckpt_run_end(s, &run, 's');
+}
+
+void slab_save(struct ckpt_save *s)
+{
+	VEC(struct kmem_copy *) order = VEC_INIT;
+	VEC(struct tag *) tag_order = VEC_INIT;
+	size_t nr_copies;
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&slab_lock);
+	for (struct kmem_cache *c = caches; c; c = c->next) {
+		c->ckpt_no = n++;
+		ckpt_emit(s, 'C', c->name, 1, (uint64_t)c->objsize);
+	}
+	/* Oldest first: restore puts each new copy first, as kmalloc did. */
+	for (struct kmem_copy *cp = copies; cp; cp = cp->next) {
+		struct kmem_copy **slot = VEC_PUSH(&order);
+
+		if (slot)
+			*slot = cp;
+	}
+	nr_copies = order.nr;
+	for (n = 0; n < nr_copies; n++) {
+		struct kmem_copy *cp = order.v[nr_copies - 1 - n];
+
+		cp->ckpt_no = n;
+		save_copy(s, cp);
+	}
+	/* Tags the same way: oldest first. */
+	for (struct tag *tg = tags; tg; tg = tg->next) {
+		struct tag **slot = VEC_PUSH(&tag_order);
+
+		if (slot)
+			*slot = tg;
+	}
+	for (size_t t = tag_order.nr; t--;) {
+		struct tag *tg = tag_order.v[t];
+
+		ckpt_emit(s, 't', tg->name, 0);
+		for (uint32_t i = 0; i < tg->nr; i++)
+			ckpt_emit(s, 'o', NULL, 3,
+				  (uint64_t)tg->e[i].copy->ckpt_no,
+				  (uint64_t)tg->e[i].slab,
+				  (uint64_t)tg->e[i].count);
+	}
+	pthread_mutex_unlock(&slab_lock);
+	free(order.v);
+	free(tag_order.v);
+}
+
+/* Under slab_lock: the cache called name, made with objsize if new. */
+static struct kmem_cache *restore_cache(const char *name, uint64_t objsize)
+{
+	struct kmem_cache *c;
+
+	if (!objsize || objsize > memcg_config()->page_size ||
+	    strlen(name) >= NAME_LEN)
+		return NULL;
+	for (c = caches; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return c->objsize == objsize ? c : NULL;
+	return cache_new(name, (unsigned)objsize);
+}
+
+static bool is_restored_dying(struct ckpt_restore *c, uint64_t id)
+{
+	for (size_t i = 0; i < c->dying.nr; i++)
+		if (memcg_id(c->dying.v[i]) == id)
+			return true;
+	return false;
+}
+
+/* Under slab_lock: the copy an S record names.  A live copy joins its
+ * group; a dead one of a group restore brings back dying joins it too,
+ * to die with it at the end; any other dead one is dead at once. */
+static struct kmem_copy *restore_copy(struct ckpt_restore *c,
+				      const struct ckpt_record *r)
+{
+	struct kmem_cache *cache;
+	struct memcg *m = NULL;
+	struct kmem_copy *cp;
+
+	if (r->num[0] >= c->caches.nr || !r->str || r->len >= 2 * NAME_LEN)
+		return NULL;
+	cache = c->caches.v[r->num[0]];
+	if (!r->num[3] || is_restored_dying(c, r->num[1]))
+		m = ckpt_group(r->num[1]);
+	cp = copy_new(cache, m, r->num[1], r->str);
+	if (m)
+		memcg_put(m);	/* a live copy's group outlives it */
+	return cp;
+}
+
+/* Under slab_lock: the next nr records of cp, in use or free. */
+static int restore_slabs(struct ckpt_restore *c, struct kmem_copy *cp,
+			 bool live, uint32_t inuse, uint64_t nr)
+{
+	uint32_t batch[64];
+	int k = 0;
+
+	if (inuse > cp->cache->per_slab || (!live && inuse) ||
+	    cp->nr_slabs + nr > UINT32_MAX / 2)
+		return -EINVAL;
+	for (uint64_t i = 0; i < nr; i++) {
+		uint32_t s = cp->nr_slabs, n = s + 1, idx = 0;
+
+		if (!vec_reserve(&cp->slabs, &cp->cap_slabs, n, sizeof(*cp->slabs)) ||
+		    !vec_reserve(&cp->partial.v, &cp->partial.cap, n, sizeof(uint32_t)) ||
+		    !vec_reserve(&cp->free_recs.v, &cp->free_recs.cap, n,
+				 sizeof(uint32_t)) ||
+		    (live && !(idx = copy_frame(cp))))
+			break;
+		cp->nr_slabs++;
+		cp->slabs[s] = (struct slab){ idx, inuse, false };
+		if (!live) {
+			heap_push(&cp->free_recs, s);
+			continue;
+		}
+		if (inuse < cp->cache->per_slab)
+			slab_has_room(cp, s);
+		cp->nr_pages++;
+		cp->nr_empty += !inuse;
+		cp->active_objs += inuse;
+		batch[k++] = idx;
+		if (k == 64 || i + 1 == nr) {
+			ckpt_charge(c->slab_owner, k, true, true);
+			pages_add(c->slab_owner, batch, k, PAGE_SLAB);
+			k = 0;
+		}
+	}
+	if (k) {
+		ckpt_charge(c->slab_owner, k, true, true);
+		pages_add(c->slab_owner, batch, k, PAGE_SLAB);
+	}
+	return 0;
+}
+
+/* Under slab_lock: objects of the last tag. */
+static int restore_objects(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct tag *tg = c->tag;
+	struct kmem_copy *cp;
+	struct slab *sl;
+
+	if (!tg || r->nr != 3 || r->num[0] >= c->copies.nr || !r->num[2])
+		return -EINVAL;
+	cp = c->copies.v[r->num[0]];
+	if (r->num[1] >= cp->nr_slabs)
+		return -EINVAL;
+	sl = &cp->slabs[r->num[1]];
+	if (!sl->idx || r->num[2] > sl->inuse)
+		return -EINVAL;
+	if (!VEC_GROW(tg->e, tg->nr, tg->cap))
+		return -ENOMEM;
+	tg->e[tg->nr++] = (struct tag_entry){ cp, (uint32_t)r->num[1],
+					      (uint32_t)r->num[2] };
+	return 0;
+}
+
+int slab_restore(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct kmem_copy *cp;
+	void **slot;
+	int err = 0;
+
+	pthread_mutex_lock(&slab_lock);
+	switch (r->type) {
+	case 'C':
+		slot = r->nr == 1 && r->str ? VEC_PUSH(&c->caches) : NULL;
+		err = slot && (*slot = restore_cache(r->str, r->num[0])) ? 0 : -EINVAL;
+		break;
+	case 'S':
+		cp = r->nr == 4 ? restore_copy(c, r) : NULL;
+		slot = cp ? VEC_PUSH(&c->copies) : NULL;
+		if (!slot) {
+			err = -EINVAL;
+			break;
+		}
+		*slot = cp;
+		if (c->slab_owner)
+			memcg_put(c->slab_owner);
+		c->slab_owner = ckpt_group(r->num[2]);
+		break;
+	case 's':
+		err = r->nr == 3 && c->copies.nr ?
+		      restore_slabs(c, c->copies.v[c->copies.nr - 1],
+				    r->num[0] != 0, (uint32_t)r->num[1],
+				    r->num[2]) : -EINVAL;
+		break;
+	case 't':
+		c->tag = r->str ? tag_find(r->str, true) : NULL;
+		err = c->tag ? 0 : -EINVAL;
+		break;
+	case 'o':
+		err = restore_objects(c, r);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	pthread_mutex_unlock(&slab_lock);
+	return err;
 }

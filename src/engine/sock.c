@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lib/vec.h"
+#include "ckpt_impl.h"
 #include "memcg_impl.h"
 #include "task.h"
 
@@ -105,4 +106,47 @@ void sock_task_exit(struct task *t)
 void sock_task_release(struct task *t)
 {
 	free(t->sock);
+}
+
+/* ---- checkpoint (checkpoint.h) ------------------------------------------ */
+
+void sock_save(struct ckpt_save *s, struct task *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < t->nr_sock; i++) {
+		uint64_t owner;
+
+		memcg_rcu_read_lock();
+		owner = memcg_id(rcu_dereference(t->sock[i].ptr->memcg));
+		memcg_rcu_read_unlock();
+		ckpt_emit(s, 'k', NULL, 2, owner, (uint64_t)t->sock[i].pages);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+int sock_restore(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct memcg_ptr *p;
+	struct memcg *m;
+	long nr = (long)r->num[1];
+	int err;
+
+	if (r->nr != 2 || r->num[1] == 0 || r->num[1] > (uint64_t)memcg_max_pages())
+		return -EINVAL;
+	if (!c->task)
+		return 0;
+	m = ckpt_group(r->num[0]);
+	p = memcg_ptr_get(m, false, 1);
+	memcg_put(m);
+	pthread_mutex_lock(&c->task->lock);
+	memcg_rcu_read_lock();
+	page_counter_charge(&rcu_dereference(p->memcg)->res[MEMCG_RES_TCP], nr);
+	memcg_rcu_read_unlock();
+	err = record(c->task, p, nr);
+	if (err)
+		ptr_charge(p, -nr);
+	pthread_mutex_unlock(&c->task->lock);
+	if (err)
+		memcg_ptr_put(p, 1);
+	return err;
 }

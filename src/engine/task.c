@@ -253,6 +253,59 @@ bool task_known(pid_t tid)
 	return known;
 }
 
+struct task *task_find_get(pid_t tid)
+{
+	struct task *t;
+
+	memcg_tree_lock();
+	memcg_rcu_read_lock();
+	t = task_lookup(tid);
+	memcg_rcu_read_unlock();
+	if (t)
+		task_get(t);
+	memcg_tree_unlock();
+	return t;
+}
+
+/* Under RCU: a reference unless the last one is gone. */
+static bool task_tryget(struct task *t)
+{
+	long old = atomic_load(&t->refcnt);
+
+	while (old > 0)
+		if (atomic_compare_exchange_weak(&t->refcnt, &old, old + 1))
+			return true;
+	return false;
+}
+
+void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
+{
+	VEC(struct task *) all = VEC_INIT;
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	memcg_rcu_read_lock();
+	memcg_lfht_for_each(task_table, &iter, node) {
+		struct task *t = caa_container_of(node, struct task, node);
+		struct task **slot;
+
+		if (!task_tryget(t))
+			continue;
+		slot = VEC_PUSH(&all);
+		if (!slot) {
+			task_put(t);
+			break;
+		}
+		*slot = t;
+	}
+	memcg_rcu_read_unlock();
+	for (size_t i = 0; i < all.nr; i++) {
+		fn(all.v[i], arg);
+		task_put(all.v[i]);
+	}
+	free(all.v);
+}
+
 long memcg_task_ids(struct memcg *m, bool procs, pid_t **out)
 {
 	struct task *t;

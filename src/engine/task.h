@@ -47,6 +47,11 @@ struct task {
 	/* Socket-buffer charges (sock.c), under lock, oldest first. */
 	struct sock_charge *sock;
 	size_t nr_sock, cap_sock;
+	/* The checkpoint's (checkpoint.c): the start time that names this
+	 * thread across a restart (0 until a save asks), and the last save
+	 * that wrote its records. */
+	uint64_t stamp;
+	uint32_t ckpt_gen;
 };
 
 /* A live process leader that no OOM kill chose: what a sampler of real
@@ -112,5 +117,10 @@ long memcg_task_ids(struct memcg *m, bool procs, pid_t **out);
 long task_collect_members(struct task ***out);
 /* Whether the engine has a record of tid (in any group). */
 bool task_known(pid_t tid);
+/* The record of tid, referenced, or NULL if the engine has none. */
+struct task *task_find_get(pid_t tid);
+/* Call fn on every recorded task, referenced for the call, under no
+ * engine lock. */
+void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 
 #endif

@@ -540,3 +540,8 @@ void fcache_stop(void)
 	armed = NULL;
 	pthread_mutex_unlock(&table_lock);
 }
+
+void fcache_forget_kernel(fuse_ino_t ino)
+{
+	fuse_lowlevel_notify_inval_inode(session, ino, -1, 0);
+}

@@ -45,6 +45,10 @@ struct ctl_text *fcache_text(fuse_ino_t ino, struct memcg *m, int idx);
  * the same now are stale.  Never blocks on a request in flight, so any
  * request handler may call it. */
 void fcache_changed(void);
+/* Mark the kernel's attributes of ino stale, whoever rendered them: a
+ * restarted server's first act, since the kernel keeps what the dead one
+ * gave it. */
+void fcache_forget_kernel(fuse_ino_t ino);
 
 /* The same when what changed shows in attributes (a mode, an owner):
  * every armed inode is told stale. */

@@ -22,12 +22,15 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "charges.h"
 #include "engine/memcg.h"
 #include "files.h"
 #include "host/pidwatch.h"
 #include "lib/linestream.h"
+#include "lib/vec.h"
 #include "node.h"
 #include "state.h"
+#include "supervise.h"
 
 #define SLOT_BITS CTL_SLOT_BITS
 #define OPENER_SHIFT 44
@@ -322,6 +325,13 @@ static void memcgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	fuse_reply_attr(req, &st, timeout);
 }
 
+/* Whether the calling worker's request is one the kernel resent after a
+ * server's death. */
+static bool resent(void)
+{
+	return supervise_request_unique() & SUPERVISE_RESENT;
+}
+
 /* memcgfs(8) DIRECTORIES: no group may be called like a control file or hold a newline. */
 static int check_group_name(const char *name)
 {
@@ -349,6 +359,9 @@ static void memcgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	/* As the kernel's cgroup_kn_set_ugid(): a new group and its files
 	 * belong to the creator's fsuid and fsgid (FUSE sends those). */
 	child = group_create(m, name, 0, ctx->uid, ctx->gid, mode & 07777, &err);
+	/* Resent after a death: the dead server made it, most likely. */
+	if (!child && err == -EEXIST && resent())
+		child = memcg_tryget_child(m, name);
 	if (child) {
 		state_note_group(child);
 		reply_entry(req, child, -1);
@@ -370,13 +383,18 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	child = memcg_tryget_child(m, name);
 	memcg_put(m);
 	if (!child) {
-		fuse_reply_err(req, ctl_find(name, true) >= 0 ? ENOTDIR : ENOENT);
+		/* Resent after a death: the dead server removed it, most
+		 * likely. */
+		fuse_reply_err(req, ctl_find(name, true) >= 0 ? ENOTDIR :
+				    resent() ? 0 : ENOENT);
 		return;
 	}
 	pidwatch_sync();	/* exited tasks must not hold the group */
 	err = memcg_remove(child);
-	if (!err)
+	if (!err) {
 		state_note_gone(memcg_id(child));
+		charges_sync();		/* its charges went to its parent */
+	}
 	memcg_put(child);
 	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
@@ -424,8 +442,55 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
  * kernel without it gets a plain open whose cache is dropped at each open. */
 static atomic_bool no_open;
 
+/* Every file inode the kernel may hold from a server before this one
+ * (the mount outlives its servers, memcgfs(8) RESTART) is made stale:
+ * its attributes and text were that server's, and no rendering here
+ * knows them.  Attributes only, as every invalidation (READPATH). */
+static int push_child(struct memcg *child, void *arg)
+{
+	VEC(uint64_t) *ids = arg;
+	uint64_t *slot = VEC_PUSH(ids);
+
+	if (slot)
+		*slot = memcg_id(child);
+	return !slot;
+}
+
+static void forget_group_inodes(struct memcg *m, unsigned int openers)
+{
+	bool root = memcg_is_root(m);
+
+	for (int i = 0; i < (int)ctl_nr_files; i++) {
+		if (!ctl_present(&ctl_files[i], root))
+			continue;
+		if (!ctl_files[i].opener)
+			fcache_forget_kernel(ino_of(memcg_id(m), i, 0));
+		for (unsigned int o = 1; ctl_files[i].opener && o <= openers; o++)
+			fcache_forget_kernel(ino_of(memcg_id(m), i, o));
+	}
+}
+
+static void forget_kernel_inodes(void)
+{
+	VEC(uint64_t) ids = VEC_INIT;
+	unsigned int openers = atomic_load(&nr_openers);
+	struct memcg *m = memcg_root();
+
+	memcg_get(m);
+	while (m) {
+		forget_group_inodes(m, openers);
+		memcg_for_each_child(m, 0, push_child, &ids);
+		memcg_put(m);
+		m = NULL;
+		while (!m && ids.nr)
+			m = memcg_tryget_by_id(ids.v[--ids.nr]);
+	}
+	free(ids.v);
+}
+
 static void memcgfs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	forget_kernel_inodes();
 	atomic_store(&no_open, (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0);
 	/* Revalidation on every read compares size and mtime. */
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
@@ -708,10 +773,16 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 
 	if (!ctl_write_begin(req, ino, &w))
 		return;
-	err = ctl_write(&w, ino, buf, size, off);
-	if (!err)
-		state_note_write(w.m, (int)(w.f - ctl_files), buf, size,
-				 w.ctx.pid);
+	/* One the dead server applied (memcgfs.workload's lines are not
+	 * idempotent) is answered as it was, not applied again. */
+	if (!charges_resent(&err)) {
+		charges_begin();
+		err = ctl_write(&w, ino, buf, size, off);
+		if (!err)
+			state_note_write(w.m, (int)(w.f - ctl_files), buf, size,
+					 w.ctx.pid);
+		charges_end(err);
+	}
 	ctl_write_end(&w, ino, buf, size, off);
 	if (err)
 		fuse_reply_err(req, -err);

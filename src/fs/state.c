@@ -23,6 +23,7 @@
 #include "lib/parse.h"
 #include "lib/strbuf.h"
 #include "lib/vec.h"
+#include "charges.h"
 #include "files.h"
 #include "node.h"
 #include "ops.h"
@@ -258,51 +259,23 @@ static int snapshot(struct strbuf *out)
 	return err ? err : out->oom ? -ENOMEM : 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Under journal_lock: the state now, written whole beside the file and
  * renamed over it (a crash leaves the old file or the new one), then
  * journaled from. */
 static int compact(void)
 {
-	char tmp[sizeof(state_path) + 8];
 	struct strbuf out;
-	int fd, err;
+	int fd = -1, err;
 
 	strbuf_init(&out);
 	err = snapshot(&out);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", state_path);
-	fd = err ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (!err && fd < 0)
-		err = -errno;
 	if (!err)
-		err = write_all(fd, out.buf, out.len);
-	if (fd >= 0 && close(fd) && !err)
+		err = statefile_replace(state_path, out.buf, out.len);
+	if (!err && (fd = open(state_path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
 		err = -errno;
-	if (!err && rename(tmp, state_path))
-		err = -errno;
-	if (!err) {
-		fd = open(state_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		if (fd < 0)
-			err = -errno;
-	}
 	if (err) {
 		syslog(LOG_ERR, "state %s: cannot write: %s", state_path,
 		       strerror(-err));
-		unlink(tmp);
 	} else {
 		if (journal_fd >= 0)
 			close(journal_fd);
@@ -329,7 +302,7 @@ static bool journal_begin(struct strbuf *out)
 
 static void journal_end(struct strbuf *out)
 {
-	int err = out->oom ? -ENOMEM : write_all(journal_fd, out->buf, out->len);
+	int err = out->oom ? -ENOMEM : statefile_write_all(journal_fd, out->buf, out->len);
 
 	if (err)
 		syslog(LOG_ERR, "state %s: cannot append: %s", state_path,
@@ -761,7 +734,8 @@ static void replay(const struct statefile *l)
 /* A bad file: refused, or kept aside as PATH.bad and started without. */
 static int bad_file(const char *why, bool to_stderr)
 {
-	char aside[sizeof(state_path) + 8];
+	char aside[sizeof(state_path) + 16];
+	char charges_aside[sizeof(state_path) + 16];
 
 	if (refuse_bad) {
 		if (to_stderr)
@@ -771,6 +745,10 @@ static int bad_file(const char *why, bool to_stderr)
 		       state_path, why);
 		return -1;
 	}
+	snprintf(aside, sizeof(aside), "%s.charges", state_path);
+	snprintf(charges_aside, sizeof(charges_aside), "%s.charges.bad",
+		 state_path);
+	rename(aside, charges_aside);
 	snprintf(aside, sizeof(aside), "%s.bad", state_path);
 	rename(state_path, aside);
 	if (to_stderr)
@@ -781,16 +759,33 @@ static int bad_file(const char *why, bool to_stderr)
 	return 0;
 }
 
-/* Check the file at path, if there is one. */
+/* Read and check the journal and the charges beside it: 0 with what
+ * there is (l empty, *cf NULL where there is nothing), or a negative
+ * errno with why filled in.  Either bad makes the whole state bad. */
+static int load(struct statefile *l, struct charges_file **cf, char *why,
+		size_t whylen)
+{
+	int err = statefile_load(state_path, l, why, whylen);
+
+	*cf = NULL;
+	if (err && err != -ENOENT)
+		return err;
+	err = charges_load(state_path, cf, why, whylen);
+	if (err)
+		statefile_free(l);
+	return err;
+}
+
+/* Check the files at path, if there are any. */
 static int check(bool to_stderr)
 {
 	struct statefile l = { 0 };
+	struct charges_file *cf;
 	char why[128] = "";
-	int err = statefile_load(state_path, &l, why, sizeof(why));
+	int err = load(&l, &cf, why, sizeof(why));
 
 	statefile_free(&l);
-	if (err == -ENOENT)
-		return 0;
+	charges_free(cf);
 	return err ? bad_file(why, to_stderr) : 0;
 }
 
@@ -827,7 +822,10 @@ int state_setup(const char *path, bool refuse)
 /* The files a private directory can hold; then the directory. */
 static void remove_private(const char *dir)
 {
-	static const char *const names[] = { "state", "state.tmp", "state.bad" };
+	static const char *const names[] = {
+		"state", "state.tmp", "state.bad", "state.charges",
+		"state.charges.tmp", "state.charges.bad",
+	};
 	char path[sizeof(private_dir) + 16];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -902,17 +900,17 @@ static void capture_pristine(void)
 int state_restore(void)
 {
 	struct statefile l = { 0 };
+	struct charges_file *cf;
 	char why[128] = "";
-	int err;
 
 	capture_pristine();
-	err = statefile_load(state_path, &l, why, sizeof(why));
-	if (err && err != -ENOENT) {
-		statefile_free(&l);
+	if (load(&l, &cf, why, sizeof(why))) {
 		if (bad_file(why, false))
 			return -1;
-	} else if (!err) {
-		replay(&l);
+	} else {
+		if (l.text)
+			replay(&l);
+		charges_apply(cf);	/* the tree and the members first */
 	}
 	statefile_free(&l);
 	pthread_mutex_lock(&journal_lock);
@@ -922,11 +920,13 @@ int state_restore(void)
 	listeners_seen = listeners_generation();
 	if (ticker_start(&watcher, WATCH_MS, watch_members, NULL))
 		syslog(LOG_WARNING, "state: members that fork are not recorded");
+	charges_start(state_path);
 	return 0;
 }
 
 void state_close(void)
 {
+	charges_stop();
 	ticker_stop(&watcher);
 	free(seen);
 	seen = NULL;

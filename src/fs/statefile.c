@@ -2,9 +2,11 @@
 #include "statefile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "files.h"
 
@@ -16,7 +18,7 @@ void statefile_begin(struct strbuf *out)
 	strbuf_add(out, MAGIC, MAGIC_LEN);
 }
 
-static uint32_t fnv32(const char *s, size_t n)
+uint32_t statefile_hash(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
 
@@ -41,7 +43,7 @@ void statefile_add_escaped(struct strbuf *sb, const char *s, size_t n)
 }
 
 /* Undo add_escaped in place (s ends at a NUL); false if malformed. */
-static bool unescape(char *s, size_t *len)
+bool statefile_unescape(char *s, size_t *len)
 {
 	size_t o = 0;
 
@@ -67,7 +69,7 @@ static bool unescape(char *s, size_t *len)
 /* Append body to out as one checksummed line. */
 void statefile_seal(struct strbuf *out, struct strbuf *body)
 {
-	strbuf_addf(out, "%08x ", fnv32(body->buf, body->len));
+	strbuf_addf(out, "%08x ", statefile_hash(body->buf, body->len));
 	strbuf_add(out, body->buf, body->len);
 	strbuf_add(out, "\n", 1);
 	body->len = 0;
@@ -119,7 +121,7 @@ static bool field_ok(char kind, char *s, size_t *len)
 	case 'f':
 		return ctl_find(s, true) >= 0;
 	default:
-		return unescape(s, len);
+		return statefile_unescape(s, len);
 	}
 }
 
@@ -154,10 +156,10 @@ static bool parse_line(char *line, struct record *r)
 	line[8] = ' ';
 	if (end != line + 8)
 		return false;
-	return fnv32(body, strlen(body)) == sum && parse_body(body, r);
+	return statefile_hash(body, strlen(body)) == sum && parse_body(body, r);
 }
 
-static int read_file(const char *path, char **text, size_t *len)
+int statefile_read(const char *path, char **text, size_t *len)
 {
 	FILE *f = fopen(path, "re");
 	struct strbuf sb;
@@ -190,7 +192,7 @@ int statefile_load(const char *path, struct statefile *l, char *why,
 {
 	size_t len, lineno = 1;
 	char *p, *nl;
-	int err = read_file(path, &l->text, &len);
+	int err = statefile_read(path, &l->text, &len);
 
 	if (err) {
 		snprintf(why, whylen, "%s", strerror(-err));
@@ -227,3 +229,42 @@ uint64_t record_num(const struct record *r, int i)
 	return strtoull(r->f[i], NULL, 10);
 }
 
+
+int statefile_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int statefile_replace(const char *path, const char *buf, size_t len)
+{
+	size_t n = strlen(path) + 5;
+	char *tmp = malloc(n);
+	int fd, err = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	snprintf(tmp, n, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err = -errno;
+	if (!err)
+		err = statefile_write_all(fd, buf, len);
+	if (fd >= 0 && close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}

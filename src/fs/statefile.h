@@ -51,6 +51,19 @@ struct statefile {
 void statefile_begin(struct strbuf *out);
 void statefile_add_escaped(struct strbuf *sb, const char *s, size_t n);
 void statefile_seal(struct strbuf *out, struct strbuf *body);
+/* The checksum (FNV-1a); and add_escaped undone in place (s ends at a
+ * NUL), false if malformed.  The charges file (charges.c) shares them. */
+uint32_t statefile_hash(const char *s, size_t n);
+bool statefile_unescape(char *s, size_t *len);
+
+/* write(2) all of buf to fd: 0 or -errno. */
+int statefile_write_all(int fd, const char *buf, size_t len);
+/* Write buf as the whole file at path: beside it, then renamed over it,
+ * so that a crash leaves the old file or the new one.  0 or -errno. */
+int statefile_replace(const char *path, const char *buf, size_t len);
+
+/* The whole file at path, NUL-terminated, malloc'ed: 0 or -errno. */
+int statefile_read(const char *path, char **text, size_t *len);
 
 /* Read and check the whole file at path.  0; -ENOENT if there is none;
  * or another negative errno with why (a sentence) filled in. */

@@ -28,7 +28,6 @@
 /* Linux 6.9: the kernel puts every request a server read but did not
  * answer back on its queue (linux/fuse.h of newer kernels). */
 #define NOTIFY_RESEND 7
-#define UNIQUE_RESEND (1ULL << 63)
 
 /* libfuse's largest request: FUSE_MAX_MAX_PAGES pages and a header. */
 #define REQUEST_MAX (256 * 4096 + 4096)
@@ -56,6 +55,14 @@ static pid_t supervisor_pid;
 /* ---- the server's side: the session resumes from the copy ------------ */
 
 static atomic_bool init_taken, init_done;
+/* The request this worker read last: libfuse's workers each read a
+ * request and handle it in the same thread. */
+static _Thread_local uint64_t request_unique;
+
+uint64_t supervise_request_unique(void)
+{
+	return request_unique;
+}
 
 /* The INIT copy first; every other read waits until libfuse has taken
  * it in (it sets got_init before it replies), else a request read
@@ -76,8 +83,9 @@ static ssize_t resume_read(int fd, void *buf, size_t len, void *userdata)
 	while (!atomic_load(&init_done))
 		usleep(1000);	/* a cancellation point, as read(2) is */
 	n = read(fd, buf, len);
-	if (n >= (ssize_t)sizeof(struct fuse_in_header) &&
-	    (((const struct fuse_in_header *)buf)->unique & UNIQUE_RESEND))
+	request_unique = n >= (ssize_t)sizeof(struct fuse_in_header) ?
+			 ((const struct fuse_in_header *)buf)->unique : 0;
+	if (request_unique & SUPERVISE_RESENT)
 		atomic_fetch_add(&shared->resent, 1);
 	return n;
 }

@@ -6,6 +6,7 @@
 #define MEMCGFS_SUPERVISE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ops.h"
 
@@ -23,5 +24,11 @@ int supervise(struct fuse_session *se, server_fn serve, void *arg);
 /* In a server: whether its supervisor died (kill -9), so that nobody
  * holds the mount but the server itself. */
 bool supervisor_gone(void);
+
+/* In a server: the kernel's id of the request the calling worker is
+ * handling (0 if unknown).  A request the kernel resends after a server's
+ * death (FUSE_NOTIFY_RESEND) keeps its id with this bit set. */
+#define SUPERVISE_RESENT (1ULL << 63)
+uint64_t supervise_request_unique(void);
 
 #endif

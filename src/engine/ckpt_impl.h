@@ -1,0 +1,78 @@
+/* Inside checkpoint.h: what the page kinds' save and restore share.
+ * checkpoint.c runs them; each kind (anon.c, sock.c, pagecache.c, slab.c)
+ * writes and reads its own records. */
+#ifndef MEMCG_CKPT_IMPL_H
+#define MEMCG_CKPT_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/vec.h"
+#include "checkpoint.h"
+
+struct memcg;
+struct task;
+
+struct ckpt_save {
+	const struct ckpt_hooks *h;
+	ckpt_emit_fn emit;
+	void *arg;
+	uint32_t gen;		/* this save's: objects saved carry it */
+};
+
+/* Emit a record of nr numbers (then str, if not NULL). */
+void ckpt_emit(struct ckpt_save *s, char type, const char *str, int nr, ...);
+
+/* A run of pages with one owner and state, emitted when it ends. */
+struct ckpt_run {
+	uint64_t owner, flags, start, count;
+};
+/* Add a page to the run (emitting the run before it if it differs). */
+void ckpt_run_add(struct ckpt_save *s, struct ckpt_run *r, char type,
+		  uint64_t owner, uint64_t flags, uint64_t pos);
+void ckpt_run_end(struct ckpt_save *s, struct ckpt_run *r, char type);
+
+/* The group id a page's word names now, 0 for a free frame. */
+uint64_t ckpt_owner_of(uint32_t idx);
+/* The state bits of a page worth keeping (not isolation, not REAL). */
+uint32_t ckpt_flags(uint32_t word);
+
+struct ckpt_restore {
+	const struct ckpt_hooks *h;
+	struct task *task;		/* the last T's, NULL if it is gone */
+	VEC(void *) files;		/* F's, by number (pagecache.c's) */
+	uint32_t file_map;		/* the last F's mapped pages */
+	VEC(void *) caches;		/* C's (slab.c's) */
+	VEC(void *) copies;		/* S's */
+	struct memcg *slab_owner;	/* the last S's pages', referenced */
+	void *tag;			/* the last t's */
+	VEC(struct memcg *) dying;	/* D's, referenced */
+	VEC(struct ckpt_record) late;	/* c, v, K: once all is charged */
+};
+
+/* The group with this id, referenced (a live or restored dying one); the
+ * root when there is none. */
+struct memcg *ckpt_group(uint64_t id);
+/* Charge nr pages of m as restore makes them, whatever the limits: memsw
+ * always, memory if resident, kmem for slab pages. */
+void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem);
+
+/* Each kind: save its records; restore one of its types. */
+void anon_save(struct ckpt_save *s, struct task *t);
+int anon_restore(struct ckpt_restore *c, const struct ckpt_record *r);
+void sock_save(struct ckpt_save *s, struct task *t);
+int sock_restore(struct ckpt_restore *c, const struct ckpt_record *r);
+void pagecache_save(struct ckpt_save *s);
+int pagecache_restore(struct ckpt_restore *c, const struct ckpt_record *r);
+/* A file block's owner: its F number in save s, or false if not saved. */
+bool pagecache_saved_ref(struct ckpt_save *s, void *file, uint64_t *ref);
+/* Page pos of F number ref, or 0. */
+uint32_t pagecache_restored_page(struct ckpt_restore *c, uint64_t ref,
+				 uint32_t pos);
+void slab_save(struct ckpt_save *s);
+int slab_restore(struct ckpt_restore *c, const struct ckpt_record *r);
+/* While restore brings back dying groups, their removal leaves their
+ * copies' empty slab pages for the reaper, as they were. */
+void slab_restoring(bool on);
+
+#endif
