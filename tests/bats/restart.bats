@@ -501,8 +501,8 @@ counter() {
 # charges_of_every_kind: groups that hold every kind of charge and a count
 # in every counter (mounted with swap= and kmem=$MODEL): anon, swap, page
 # cache read, mapped and read again, slab objects in two caches with some
-# freed, socket buffers, a refault, a failure of each limit, an OOM kill, a
-# group left under OOM, and a group removed with live objects.  Q is the
+# freed, socket buffers, a refault, a failure of each limit, an OOM kill,
+# and a group removed with live objects.  Q is the
 # member of p/q, S of p/s.
 charges_of_every_kind() {
 	mkdir -p "$MNT/p/q" "$MNT/p/s" "$MNT/k" "$MNT/o" "$MNT/d"
@@ -530,6 +530,11 @@ charges_of_every_kind() {
 	want ENOMEM write "$MNT/memcgfs.workload" "tcp $SLEEPER 16K"
 	wl "anon $SLEEPER 128K"
 	want ENOMEM write "$MNT/memcgfs.workload" "anon $SLEEPER 512K"
+	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
+	# out of OOM again: the refused charge would fit now (being under
+	# OOM is under_oom_comes_back's)
+	echo 1M >"$MNT/k/memory.memsw.limit_in_bytes"
+	echo 1M >"$MNT/k/memory.limit_in_bytes"
 	# an OOM kill in o (which does not swap)
 	echo 512K >"$MNT/o/memory.limit_in_bytes"
 	echo 0 >"$MNT/o/memory.swappiness"
@@ -559,7 +564,7 @@ charges_of_every_kind() {
 	[ "$(counter p/q memory.stat pgmajfault)" -gt 0 ]
 	[ "$(counter o memory.oom_control oom_kill)" -eq 1 ]
 	[ "$(cat "$MNT/o/memory.failcnt")" -gt 0 ]
-	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
+	[ "$(counter k memory.oom_control under_oom)" -eq 0 ]
 	local f
 	for f in memory.memsw memory.kmem memory.kmem.tcp; do
 		[ "$(cat "$MNT/k/$f.failcnt")" -gt 0 ]
@@ -627,6 +632,39 @@ charges_come_back() {
 
 @test "kmem=pin: the same, and a dying group stays dying until its last object is freed after the restart" {
 	MODEL=pin charges_come_back
+}
+
+@test "a removed group's event counts stay in its ancestors' total_ counts after a restart" {
+	remount kmem=pin
+	mkdir -p "$MNT/p/c"
+	sleeper_in "$MNT/p/c"
+	want OK write "$MNT/p/c/memory.kmem.limit_in_bytes" -1
+	wl "kmalloc $SLEEPER dentry 21 t" "anon $SLEEPER 64K" "free $SLEEPER 64K"
+	echo "$SLEEPER" >"$MNT/tasks"
+	want OK rmdir "$MNT/p/c"
+	wl "kfree t" reap	# its slab page goes: a pgpgout of c
+	not_dying /p/c
+	local before
+	before=$(dump_charges)
+	[ "$(counter p memory.stat total_pgpgout)" -eq 17 ]
+	new_server KILL
+	diff <(echo "$before") <(dump_charges)
+}
+
+@test "a group under OOM (oom_kill_disable 1) is still under OOM after a restart, until the refused charge fits" {
+	mkdir "$MNT/k"
+	sleeper_in "$MNT/k"
+	echo 256K >"$MNT/k/memory.limit_in_bytes"
+	echo 1 >"$MNT/k/memory.oom_control"
+	wl "anon $SLEEPER 192K"
+	want ENOMEM write "$MNT/memcgfs.workload" "anon $SLEEPER 128K"
+	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
+	new_server KILL
+	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
+	wl "free $SLEEPER 32K"
+	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
+	wl "free $SLEEPER 32K"	# now the 128K would fit
+	[ "$(counter k memory.oom_control under_oom)" -eq 0 ]
 }
 
 # evicts DIR LINE...: in a new group DIR with a member, the workload
@@ -829,7 +867,9 @@ flip_middle() {
 	mount_memcgfs "state=$STATE"
 	[ ! -e "$MNT/a" ]
 	usage_is "$MNT" 0
-	grep "$STATE.charges" "$DAEMON_LOG" | grep -q "starting empty"
+	grep -F "state file $STATE: the charges file" "$DAEMON_LOG" |
+		grep -q "starting empty"
+	[ -s "$STATE.bad" ]
 	mkdir "$MNT/new"	# and it records again
 	new_server KILL
 	[ -d "$MNT/new" ]
@@ -841,6 +881,6 @@ flip_middle() {
 	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
 	run "$MEMCGFS" -f -o "state=$STATE,bad_state=refuse" "$MNT"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$STATE.charges"*"refusing to start"* ]]
+	[[ "$output" == *"state file $STATE: the charges file"*"refusing to start"* ]]
 	! grep -q " $MNT " /proc/mounts
 }
