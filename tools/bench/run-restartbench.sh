@@ -12,9 +12,10 @@
 #    objects (ANON, CACHE, OBJECTS).  Anchor: the same groups and members
 #    with no charges.
 # 3. Workload writes per second (an anon and a free of one page, in
-#    turn, so the state keeps its size) with a small state (one group) and
-#    with the large state of 2.  Anchor: writes of memory.soft_limit_in_bytes
-#    on the same mounts, which change no charge.
+#    turn, so the state keeps its size) on the two mounts of 2, with no
+#    charges and with them.  Anchor: writes of memory.soft_limit_in_bytes
+#    on the same mounts, which change no charge (a successful write of any
+#    file is checkpointed, though, as its resend must find it).
 #
 #   MEMCGFS                 the program (default: the build tree, from its top)
 #   RESTARTBENCH_GROUPS     groups in the state of 1 (1000)
@@ -167,12 +168,11 @@ soft_limit() {
 	echo "$(((i % 2 + 1) * 64))M" >"$mnt/c0/memory.soft_limit_in_bytes"
 }
 
-# rates NAME: workload and soft limit writes per second on this mount.
+# rates: workload and soft limit writes per second on this mount, in
+# $wrate and $srate.
 rates() {
-	w=$(rate anon_free)
-	s=$(rate soft_limit)
-	echo "restartbench: $1: $w workload writes/s (anon, free of 4K in turn)" \
-		"vs anchor: $s memory.soft_limit_in_bytes writes/s"
+	wrate=$(rate anon_free)
+	srate=$(rate soft_limit)
 }
 
 # 1. a state of groups with a limit each
@@ -197,16 +197,16 @@ unmount "$groups groups"
 bench_mount restartbench "mem=64G,state=$state"
 charged_groups 0
 median=$(resume)
-rates "small state ($cgroups groups, no charges)"
+rates
 unmount "no charges"
-empty=$median
+empty=$median small_w=$wrate small_s=$srate
 
 bench_mount restartbench "mem=64G,state=$state"
 charged_groups 1
 before=$(cat "$mnt/memory.usage_in_bytes")
 median=$(resume)
 # The charges came back, and the writes of 3 leave them as they were.
-rates "large state"
+rates
 after=$(cat "$mnt/memory.usage_in_bytes")
 if [ "$before" != "$after" ] || [ "$before" -lt "$(bytes "$anon")" ]; then
 	echo "restartbench: the charges did not come back ($before, then $after)" >&2
@@ -216,6 +216,9 @@ echo "restartbench: resume after kill -9, $cgroups groups holding $anon anon," \
 	"$cache page cache, $objects slab objects: median $(ms "$median") ms" \
 	"over $rounds vs anchor: the same with no charges $(ms "$empty") ms," \
 	"a fresh mount's first answer $(ms "$fresh") ms"
+echo "restartbench: workload writes/s (anon, free of 4K in turn), $cgroups" \
+	"groups with no charges / with those charges: $small_w / $wrate" \
+	"vs anchor: memory.soft_limit_in_bytes writes/s $small_s / $srate"
 [ ! -e "$state.charges" ] || stat -c %s "$state.charges" |
 	awk '{ printf "restartbench: its checkpoint STATE.charges: %.1f MiB\n", $1 / 1048576 }'
 unmount "large state"
