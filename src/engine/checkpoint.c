@@ -455,7 +455,8 @@ void engine_restore_end(struct ckpt_restore *c)
 	if (c->slab_owner)
 		memcg_put(c->slab_owner);
 	/* In the order they were removed: children before their parents. */
-	qsort(c->dying.v, c->dying.nr, sizeof(*c->dying.v), by_rank);
+	if (c->dying.nr)
+		qsort(c->dying.v, c->dying.nr, sizeof(*c->dying.v), by_rank);
 	slab_restoring(true);
 	for (size_t i = 0; i < c->dying.nr; i++) {
 		memcg_remove(c->dying.v[i]);

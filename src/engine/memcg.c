@@ -1165,7 +1165,8 @@ void memcg_dying_save(void (*fn)(struct memcg *m, long rank, void *arg),
 		m->ckpt_rank = (long)pinned.nr - 1;
 	}
 	pthread_mutex_unlock(&dying_lock);
-	qsort(pinned.v, pinned.nr, sizeof(*pinned.v), by_id);
+	if (pinned.nr)
+		qsort(pinned.v, pinned.nr, sizeof(*pinned.v), by_id);
 	for (size_t i = 0; i < pinned.nr; i++) {
 		fn(pinned.v[i], pinned.v[i]->ckpt_rank, arg);
 		memcg_put(pinned.v[i]);

@@ -635,7 +635,8 @@ int pagecache_restore(struct ckpt_restore *c, const struct ckpt_record *r)
 		if (!t)
 			return 0;	/* gone: its mapping went with it */
 		pthread_mutex_lock(&f->lock);
-		if (!atomic_load(&t->exited))
+		/* Only the thread its T record brought back (a stamp). */
+		if (t->stamp && !atomic_load(&t->exited))
 			err = file_add_mapper(f, t, (uint32_t)r->num[1]);
 		pthread_mutex_unlock(&f->lock);
 		task_put(t);

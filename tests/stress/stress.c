@@ -2,7 +2,7 @@
  * tasks (with their charges or not), create, remove and rename groups,
  * change limits and empty groups at random for a bounded time, while a sampler sets real-process
  * RSS as track=rss does (and forgets it at exit) and a reader renders
- * statistics; then the invariants of
+ * statistics and a checkpointer saves the charges; then the invariants of
  * check.h must hold, and after everything is freed every counter must be
  * zero.  Prints TAP.  STRESS_SECONDS sets the duration (default 3). */
 #include <errno.h>
@@ -15,6 +15,7 @@
 
 #include "engine/anon.h"
 #include "engine/check.h"
+#include "engine/checkpoint.h"
 #include "engine/engine.h"
 #include "engine/reclaim.h"
 #include "engine/memcg_impl.h"
@@ -247,6 +248,30 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+static uint64_t any_stamp(pid_t tid, pid_t tgid)
+{
+	(void)tgid;
+	return (uint64_t)tid;
+}
+
+static void count_record(const struct ckpt_record *r, void *arg)
+{
+	(void)r;
+	(*(long *)arg)++;
+}
+
+/* As the daemon's checkpoints (fs/charges.c), beside every change. */
+static void *checkpointer(void *arg)
+{
+	static const struct ckpt_hooks hooks = { any_stamp, NULL };
+	long records = 0;
+
+	(void)arg;
+	while (!atomic_load(&stop))
+		engine_checkpoint_save(&hooks, count_record, &records);
+	return NULL;
+}
+
 static int remove_leaves(struct memcg *m, void *arg)
 {
 	(void)arg;
@@ -272,7 +297,7 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 		.kmem_model = model, .oom_mode = MEMCG_OOM_SIMULATE,
 	};
 	const char *name = model == MEMCG_KMEM_PIN ? "kmem=pin" : "kmem=reparent";
-	pthread_t th[WORKERS + 2];
+	pthread_t th[WORKERS + 3];
 	struct timespec ts = { (time_t)seconds,
 			       (long)((seconds - (time_t)seconds) * 1e9) };
 	struct strbuf why;
@@ -289,9 +314,10 @@ static int run(enum memcg_kmem_model model, double seconds, int first)
 		pthread_create(&th[i], NULL, worker, (void *)(i + 1));
 	pthread_create(&th[WORKERS], NULL, reader, NULL);
 	pthread_create(&th[WORKERS + 1], NULL, sampler, NULL);
+	pthread_create(&th[WORKERS + 2], NULL, checkpointer, NULL);
 	nanosleep(&ts, NULL);
 	atomic_store(&stop, true);
-	for (int i = 0; i < WORKERS + 2; i++)
+	for (int i = 0; i < WORKERS + 3; i++)
 		pthread_join(th[i], NULL);
 	printf("# %s: %ld operations in %.1f s\n", name, atomic_load(&ops), seconds);
 
