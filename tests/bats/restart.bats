@@ -504,8 +504,7 @@ counter() {
 # in every counter (mounted with swap= and kmem=$MODEL): anon, swap, page
 # cache read, mapped and read again, slab objects in two caches with some
 # freed, socket buffers, a refault, a failure of each limit, an OOM kill,
-# and a group removed with live objects.  Q is the
-# member of p/q, S of p/s.
+# and a group removed with live objects.  Q is the member of p/q, S of p/s.
 charges_of_every_kind() {
 	mkdir -p "$MNT/p/q" "$MNT/p/s" "$MNT/k" "$MNT/o" "$MNT/d"
 	kmem_on p/q d
@@ -521,7 +520,7 @@ charges_of_every_kind() {
 	sleeper_in "$MNT/p/s"
 	S=$SLEEPER
 	wl "read $S fs 512K" "anon $S 1M" "read $S fs 64K"
-	# each limit refuses once; k stays under OOM
+	# each limit refuses once
 	sleeper_in "$MNT/k"
 	echo 8K >"$MNT/k/memory.kmem.limit_in_bytes"
 	echo 8K >"$MNT/k/memory.kmem.tcp.limit_in_bytes"
@@ -533,8 +532,8 @@ charges_of_every_kind() {
 	wl "anon $SLEEPER 128K"
 	want ENOMEM write "$MNT/memcgfs.workload" "anon $SLEEPER 512K"
 	[ "$(counter k memory.oom_control under_oom)" -eq 1 ]
-	# out of OOM again: the refused charge would fit now (being under
-	# OOM is under_oom_comes_back's)
+	# out of OOM again: the refused charge would fit now (a group that
+	# stays under OOM has a test of its own)
 	echo 1M >"$MNT/k/memory.memsw.limit_in_bytes"
 	echo 1M >"$MNT/k/memory.limit_in_bytes"
 	# an OOM kill in o (which does not swap)
@@ -670,7 +669,7 @@ charges_come_back() {
 }
 
 # evicts DIR LINE...: in a new group DIR with a member, the workload
-# LINEs (PID stands for the member, FILE for DIR.FILE), a restart if
+# LINEs (PID stands for the member, FILEname for DIR.name), a restart if
 # RESTART is set, then a limit of 64K.  EVICTED is the files of
 # 'zeta alpha' that reclaim took: those that a member of group h (H)
 # reading them then has charged to h.
@@ -722,13 +721,21 @@ anon_writer() {
 		echo >>'$BATS_TEST_TMPDIR/$1.ok'"
 }
 
+# resent_count: the requests resent before the last death, as logged.
+resent_count() {
+	local n
+	n=$(grep -o '([0-9]* requests resent so far)' "$DAEMON_LOG" |
+		tail -n 1 | tr -dc 0-9)
+	echo "${n:-0}"
+}
+
 # successes NAME: how many of anon_writer NAME's writes succeeded.
 successes() {
 	cat "$BATS_TEST_TMPDIR/$1.ok" 2>/dev/null | wc -l
 }
 
 @test "a workload write resent after a kill -9 is applied exactly once: anon is 4K times the writes that succeeded" {
-	local w pid n i
+	local w n i
 	for w in w1 w2; do
 		mkdir "$MNT/$w"
 		sleeper_in "$MNT/$w"
@@ -743,8 +750,7 @@ successes() {
 	# More, until the kernel has resent several requests of the dead
 	# servers (most of them are these writes or their opens).
 	for i in $(seq 1 40); do
-		[ "$(grep -o '([0-9]* requests resent so far)' "$DAEMON_LOG" |
-			tail -n 1 | tr -dc 0-9)" -ge 5 ] && break
+		[ "$(resent_count)" -ge 5 ] && break
 		new_server KILL
 		wait_rounds w1 2
 	done
