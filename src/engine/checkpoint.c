@@ -43,6 +43,7 @@ void ckpt_emit(struct ckpt_save *s, char type, const char *str, int nr, ...)
 
 void ckpt_run_end(struct ckpt_save *s, struct ckpt_run *r, char type)
 {
+	s->last_ptr = 0;	/* the next run may be another object's */
 	if (!r->count)
 		return;
 	if (type == 'p')	/* a file's runs say where they start */
@@ -64,16 +65,32 @@ void ckpt_run_add(struct ckpt_save *s, struct ckpt_run *r, char type,
 	r->count++;
 }
 
-uint64_t ckpt_owner_of(uint32_t idx)
+uint64_t ckpt_owner_of(struct ckpt_save *s, uint32_t idx)
 {
+	uint32_t word = page_word(idx);
 	struct memcg *m;
-	uint64_t id;
 
+	if (pg_kind(word) == PAGE_FREE)
+		return 0;
+	if (s->last_ptr && pg_ptr_id(word) == s->last_ptr)
+		return s->last_owner;
 	memcg_rcu_read_lock();
 	m = page_memcg(idx);
-	id = m ? memcg_id(m) : 0;
+	s->last_ptr = m ? pg_ptr_id(word) : 0;
+	s->last_owner = m ? ckpt_group_id(s, m) : 0;
 	memcg_rcu_read_unlock();
-	return id;
+	return s->last_owner;
+}
+
+uint64_t ckpt_group_id(struct ckpt_save *s, struct memcg *m)
+{
+	/* Its ancestors first: restore walks up what it knows. */
+	for (struct memcg *g = m; g->parent && g->ckpt_gen != s->gen;
+	     g = g->parent) {
+		g->ckpt_gen = s->gen;
+		ckpt_emit(s, 'g', NULL, 2, memcg_id(g), memcg_id(g->parent));
+	}
+	return memcg_id(m);
 }
 
 uint32_t ckpt_flags(uint32_t word)
@@ -81,10 +98,20 @@ uint32_t ckpt_flags(uint32_t word)
 	return pg_flags(word) & ~(PG_ISOLATED | PG_REAL);
 }
 
-struct memcg *ckpt_group(uint64_t id)
+struct memcg *ckpt_group(struct ckpt_restore *c, uint64_t id)
 {
-	struct memcg *m = memcg_tryget_by_id(id);
+	struct memcg *m;
+	size_t hops = 0;
 
+	while (!(m = memcg_tryget_by_id(id)) && hops++ < c->parents.nr) {
+		size_t i = c->parents.nr;
+
+		while (i && c->parents.v[i - 1].id != id)
+			i--;
+		if (!i)
+			break;
+		id = c->parents.v[i - 1].parent;
+	}
 	if (!m) {
 		m = memcg_root();
 		memcg_get(m);
@@ -113,6 +140,7 @@ static void save_dying(struct memcg *m, long rank, void *arg)
 	memcg_rcu_read_lock();
 	ckpt_emit(s, 'D', memcg_name(m), 4, memcg_id(m), parent,
 		  (uint64_t)atomic_load(&m->flags), (uint64_t)rank);
+	m->ckpt_gen = s->gen;	/* described */
 	memcg_rcu_read_unlock();
 }
 
@@ -210,7 +238,8 @@ static void save_counters(struct ckpt_save *s, struct memcg *m)
 		long wm = atomic_load(&c->watermark);
 		long fail = atomic_load(&c->failcnt);
 
-		if (wm || fail)
+		/* A watermark at the usage comes back with the pages. */
+		if (wm > page_counter_read(c) || fail)
 			ckpt_emit(s, 'c', NULL, 4, id, (uint64_t)res,
 				  (uint64_t)wm, (uint64_t)fail);
 	}
@@ -247,7 +276,8 @@ void engine_checkpoint_save(const struct ckpt_hooks *h, ckpt_emit_fn emit,
 			    void *arg)
 {
 	static uint32_t gen;	/* saves do not overlap (checkpoint.h) */
-	struct ckpt_save s = { h, emit, arg, ++gen ? gen : ++gen };
+	struct ckpt_save s = { .h = h, .emit = emit, .arg = arg,
+			       .gen = ++gen ? gen : ++gen };
 	struct memcg **groups;
 	long n;
 
@@ -290,7 +320,7 @@ static int restore_dying(struct ckpt_restore *c, const struct ckpt_record *r)
 
 	if (r->nr != 4 || !r->str || !r->len || !(r->num[2] & MEMCG_KMEM_DEAD))
 		return -EINVAL;
-	parent = ckpt_group(r->num[1]);
+	parent = ckpt_group(c, r->num[1]);
 	m = memcg_restore_dying(parent, r->str, r->num[0],
 				(unsigned)r->num[2], &err);
 	memcg_put(parent);
@@ -373,6 +403,19 @@ static int restore_lru(struct ckpt_restore *c, const struct ckpt_record *r)
 	return 0;
 }
 
+static int restore_parent(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct ckpt_parent *p;
+
+	if (r->nr != 2 || !r->num[0] || r->num[0] == r->num[1])
+		return -EINVAL;
+	p = VEC_PUSH(&c->parents);
+	if (!p)
+		return -ENOMEM;
+	*p = (struct ckpt_parent){ r->num[0], r->num[1] };
+	return 0;
+}
+
 static int keep_late(struct ckpt_restore *c, const struct ckpt_record *r)
 {
 	struct ckpt_record *slot;
@@ -416,6 +459,8 @@ int engine_restore_record(struct ckpt_restore *c, const struct ckpt_record *r)
 		return restore_lru(c, r);
 	case 'c': case 'v': case 'K':
 		return keep_late(c, r);
+	case 'g':
+		return restore_parent(c, r);
 	default:
 		return -EINVAL;
 	}
@@ -470,5 +515,6 @@ void engine_restore_end(struct ckpt_restore *c)
 	free(c->copies.v);
 	free(c->dying.v);
 	free(c->late.v);
+	free(c->parents.v);
 	free(c);
 }
