@@ -132,6 +132,18 @@ void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem)
 
 /* ---- save ------------------------------------------------------------------- */
 
+/* m's own event statistics (a dying group's too: its ancestors' totals
+ * hold them). */
+static void save_events(struct ckpt_save *s, struct memcg *m)
+{
+	long v;
+
+	for (size_t i = 0; i < NR_EVENT_ITEMS; i++)
+		if ((v = memcg_stat_local(m, event_items[i])))
+			ckpt_emit(s, 'v', NULL, 3, memcg_id(m),
+				  (uint64_t)event_items[i], (uint64_t)v);
+}
+
 static void save_dying(struct memcg *m, long rank, void *arg)
 {
 	struct ckpt_save *s = arg;
@@ -142,6 +154,7 @@ static void save_dying(struct memcg *m, long rank, void *arg)
 		  (uint64_t)atomic_load(&m->flags), (uint64_t)rank);
 	m->ckpt_gen = s->gen;	/* described */
 	memcg_rcu_read_unlock();
+	save_events(s, m);
 }
 
 static void save_task(struct task *t, void *arg)
@@ -243,13 +256,14 @@ static void save_counters(struct ckpt_save *s, struct memcg *m)
 			ckpt_emit(s, 'c', NULL, 4, id, (uint64_t)res,
 				  (uint64_t)wm, (uint64_t)fail);
 	}
-	for (size_t i = 0; i < NR_EVENT_ITEMS; i++)
-		if ((v = memcg_stat_local(m, event_items[i])))
-			ckpt_emit(s, 'v', NULL, 3, id, (uint64_t)event_items[i],
-				  (uint64_t)v);
+	save_events(s, m);
 	if ((v = atomic_load(&m->oom_kill)))
 		ckpt_emit(s, 'K', NULL, 2, id, (uint64_t)v);
+	if (atomic_load(&m->under_oom))
+		ckpt_emit(s, 'O', NULL, 3, id, (uint64_t)atomic_load(&m->oom_need),
+			  (uint64_t)atomic_load(&m->oom_res));
 }
+
 
 /* Groups whose pages can be on LRU lists or counted: the online ones,
  * referenced, parents first. */
@@ -419,9 +433,10 @@ static int restore_parent(struct ckpt_restore *c, const struct ckpt_record *r)
 static int keep_late(struct ckpt_restore *c, const struct ckpt_record *r)
 {
 	struct ckpt_record *slot;
-	int want = r->type == 'c' ? 4 : r->type == 'v' ? 3 : 2;
+	int want = r->type == 'c' ? 4 : r->type == 'v' || r->type == 'O' ? 3 : 2;
 
-	if (r->nr != want || (r->type == 'c' && r->num[1] >= MEMCG_NR_RES))
+	if (r->nr != want || (r->type == 'c' && r->num[1] >= MEMCG_NR_RES) ||
+	    (r->type == 'O' && r->num[2] >= MEMCG_NR_RES))
 		return -EINVAL;
 	if (r->type == 'v') {
 		size_t i = 0;
@@ -457,7 +472,7 @@ int engine_restore_record(struct ckpt_restore *c, const struct ckpt_record *r)
 		return slab_restore(c, r);
 	case 'l':
 		return restore_lru(c, r);
-	case 'c': case 'v': case 'K':
+	case 'c': case 'v': case 'K': case 'O':
 		return keep_late(c, r);
 	case 'g':
 		return restore_parent(c, r);
@@ -466,9 +481,23 @@ int engine_restore_record(struct ckpt_restore *c, const struct ckpt_record *r)
 	}
 }
 
-static void apply_late(const struct ckpt_record *r)
+/* A group a late record names: a live one, or one restore brought back
+ * dying (removed by now, still referenced by c). */
+static struct memcg *late_group(struct ckpt_restore *c, uint64_t id)
 {
-	struct memcg *m = memcg_tryget_by_id(r->num[0]);
+	struct memcg *m = memcg_tryget_by_id(id);
+
+	for (size_t i = 0; !m && i < c->dying.nr; i++)
+		if (memcg_id(c->dying.v[i]) == id) {
+			m = c->dying.v[i];
+			memcg_get(m);
+		}
+	return m;
+}
+
+static void apply_late(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct memcg *m = late_group(c, r->num[0]);
 
 	if (!m)
 		return;
@@ -479,6 +508,11 @@ static void apply_late(const struct ckpt_record *r)
 		break;
 	case 'v':
 		memcg_stat_restore(m, (int)r->num[1], (long)r->num[2]);
+		break;
+	case 'O':
+		atomic_store(&m->oom_need, (long)r->num[1]);
+		atomic_store(&m->oom_res, (int)r->num[2]);
+		atomic_store(&m->under_oom, 1);
 		break;
 	default:
 		atomic_store(&m->oom_kill, (long)r->num[1]);
@@ -503,13 +537,15 @@ void engine_restore_end(struct ckpt_restore *c)
 	if (c->dying.nr)
 		qsort(c->dying.v, c->dying.nr, sizeof(*c->dying.v), by_rank);
 	slab_restoring(true);
-	for (size_t i = 0; i < c->dying.nr; i++) {
+	for (size_t i = 0; i < c->dying.nr; i++)
 		memcg_remove(c->dying.v[i]);
-		memcg_put(c->dying.v[i]);
-	}
 	slab_restoring(false);
+	/* After the removals, which fold a group's own statistics into its
+	 * parent's: the events each had are set as they were. */
 	for (size_t i = 0; i < c->late.nr; i++)
-		apply_late(&c->late.v[i]);
+		apply_late(c, &c->late.v[i]);
+	for (size_t i = 0; i < c->dying.nr; i++)
+		memcg_put(c->dying.v[i]);
 	free(c->files.v);
 	free(c->caches.v);
 	free(c->copies.v);

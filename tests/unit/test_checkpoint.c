@@ -287,7 +287,9 @@ static void test_dying_groups_come_back_dying(void **state)
 	assert_int_equal(task_move(100, 100, a), 0);
 	assert_int_equal(memcg_remove(q), 0);
 	assert_int_equal(memcg_remove(b), 0);
-	assert_int_equal(slab_kfree("q1", 20), 0);	/* empty pages wait */
+	assert_int_equal(slab_kfree("q1", 20), 0);	/* a page empties */
+	slab_reap();	/* and goes: a pgpgout of the dying group */
+	assert_int_equal(slab_kfree("q1", 1), 0);	/* an empty page waits */
 	strbuf_init(&before);
 	dying_rows(&before);
 	counters(a, &before);
