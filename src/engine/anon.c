@@ -199,7 +199,7 @@ void anon_save(struct ckpt_save *s, struct task *t)
 	for (uint32_t pos = 0; pos < t->nr_anon; pos++) {
 		uint32_t idx = anon_position_page(t, pos);
 
-		ckpt_run_add(s, &run, 'a', ckpt_owner_of(idx),
+		ckpt_run_add(s, &run, 'a', ckpt_owner_of(s, idx),
 			     ckpt_flags(page_word(idx)), pos);
 	}
 	ckpt_run_end(s, &run, 'a');
@@ -247,7 +247,7 @@ int anon_restore(struct ckpt_restore *c, const struct ckpt_record *r)
 		return -EINVAL;
 	if (!c->task)
 		return 0;	/* its task is gone: as if it exited */
-	m = ckpt_group(r->num[0]);
+	m = ckpt_group(c, r->num[0]);
 	pthread_mutex_lock(&c->task->lock);
 	err = c->task->nr_anon + r->num[2] > UINT32_MAX / 2 ? -EINVAL :
 	      restore_pages(c->task, m, flags, (long)r->num[2]);

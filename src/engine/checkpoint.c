@@ -43,6 +43,7 @@ void ckpt_emit(struct ckpt_save *s, char type, const char *str, int nr, ...)
 
 void ckpt_run_end(struct ckpt_save *s, struct ckpt_run *r, char type)
 {
+	s->last_ptr = 0;	/* the next run may be another object's */
 	if (!r->count)
 		return;
 	if (type == 'p')	/* a file's runs say where they start */
@@ -64,16 +65,32 @@ void ckpt_run_add(struct ckpt_save *s, struct ckpt_run *r, char type,
 	r->count++;
 }
 
-uint64_t ckpt_owner_of(uint32_t idx)
+uint64_t ckpt_owner_of(struct ckpt_save *s, uint32_t idx)
 {
+	uint32_t word = page_word(idx);
 	struct memcg *m;
-	uint64_t id;
 
+	if (pg_kind(word) == PAGE_FREE)
+		return 0;
+	if (s->last_ptr && pg_ptr_id(word) == s->last_ptr)
+		return s->last_owner;
 	memcg_rcu_read_lock();
 	m = page_memcg(idx);
-	id = m ? memcg_id(m) : 0;
+	s->last_ptr = m ? pg_ptr_id(word) : 0;
+	s->last_owner = m ? ckpt_group_id(s, m) : 0;
 	memcg_rcu_read_unlock();
-	return id;
+	return s->last_owner;
+}
+
+uint64_t ckpt_group_id(struct ckpt_save *s, struct memcg *m)
+{
+	/* Its ancestors first: restore walks up what it knows. */
+	for (struct memcg *g = m; g->parent && g->ckpt_gen != s->gen;
+	     g = g->parent) {
+		g->ckpt_gen = s->gen;
+		ckpt_emit(s, 'g', NULL, 2, memcg_id(g), memcg_id(g->parent));
+	}
+	return memcg_id(m);
 }
 
 uint32_t ckpt_flags(uint32_t word)
@@ -81,10 +98,20 @@ uint32_t ckpt_flags(uint32_t word)
 	return pg_flags(word) & ~(PG_ISOLATED | PG_REAL);
 }
 
-struct memcg *ckpt_group(uint64_t id)
+struct memcg *ckpt_group(struct ckpt_restore *c, uint64_t id)
 {
-	struct memcg *m = memcg_tryget_by_id(id);
+	struct memcg *m;
+	size_t hops = 0;
 
+	while (!(m = memcg_tryget_by_id(id)) && hops++ < c->parents.nr) {
+		size_t i = c->parents.nr;
+
+		while (i && c->parents.v[i - 1].id != id)
+			i--;
+		if (!i)
+			break;
+		id = c->parents.v[i - 1].parent;
+	}
 	if (!m) {
 		m = memcg_root();
 		memcg_get(m);
@@ -105,6 +132,18 @@ void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem)
 
 /* ---- save ------------------------------------------------------------------- */
 
+/* m's own event statistics (a dying group's too: its ancestors' totals
+ * hold them). */
+static void save_events(struct ckpt_save *s, struct memcg *m)
+{
+	long v;
+
+	for (size_t i = 0; i < NR_EVENT_ITEMS; i++)
+		if ((v = memcg_stat_local(m, event_items[i])))
+			ckpt_emit(s, 'v', NULL, 3, memcg_id(m),
+				  (uint64_t)event_items[i], (uint64_t)v);
+}
+
 static void save_dying(struct memcg *m, long rank, void *arg)
 {
 	struct ckpt_save *s = arg;
@@ -113,7 +152,9 @@ static void save_dying(struct memcg *m, long rank, void *arg)
 	memcg_rcu_read_lock();
 	ckpt_emit(s, 'D', memcg_name(m), 4, memcg_id(m), parent,
 		  (uint64_t)atomic_load(&m->flags), (uint64_t)rank);
+	m->ckpt_gen = s->gen;	/* described */
 	memcg_rcu_read_unlock();
+	save_events(s, m);
 }
 
 static void save_task(struct task *t, void *arg)
@@ -210,17 +251,19 @@ static void save_counters(struct ckpt_save *s, struct memcg *m)
 		long wm = atomic_load(&c->watermark);
 		long fail = atomic_load(&c->failcnt);
 
-		if (wm || fail)
+		/* A watermark at the usage comes back with the pages. */
+		if (wm > page_counter_read(c) || fail)
 			ckpt_emit(s, 'c', NULL, 4, id, (uint64_t)res,
 				  (uint64_t)wm, (uint64_t)fail);
 	}
-	for (size_t i = 0; i < NR_EVENT_ITEMS; i++)
-		if ((v = memcg_stat_local(m, event_items[i])))
-			ckpt_emit(s, 'v', NULL, 3, id, (uint64_t)event_items[i],
-				  (uint64_t)v);
+	save_events(s, m);
 	if ((v = atomic_load(&m->oom_kill)))
 		ckpt_emit(s, 'K', NULL, 2, id, (uint64_t)v);
+	if (atomic_load(&m->under_oom))
+		ckpt_emit(s, 'O', NULL, 3, id, (uint64_t)atomic_load(&m->oom_need),
+			  (uint64_t)atomic_load(&m->oom_res));
 }
+
 
 /* Groups whose pages can be on LRU lists or counted: the online ones,
  * referenced, parents first. */
@@ -247,7 +290,8 @@ void engine_checkpoint_save(const struct ckpt_hooks *h, ckpt_emit_fn emit,
 			    void *arg)
 {
 	static uint32_t gen;	/* saves do not overlap (checkpoint.h) */
-	struct ckpt_save s = { h, emit, arg, ++gen ? gen : ++gen };
+	struct ckpt_save s = { .h = h, .emit = emit, .arg = arg,
+			       .gen = ++gen ? gen : ++gen };
 	struct memcg **groups;
 	long n;
 
@@ -290,7 +334,7 @@ static int restore_dying(struct ckpt_restore *c, const struct ckpt_record *r)
 
 	if (r->nr != 4 || !r->str || !r->len || !(r->num[2] & MEMCG_KMEM_DEAD))
 		return -EINVAL;
-	parent = ckpt_group(r->num[1]);
+	parent = ckpt_group(c, r->num[1]);
 	m = memcg_restore_dying(parent, r->str, r->num[0],
 				(unsigned)r->num[2], &err);
 	memcg_put(parent);
@@ -373,12 +417,26 @@ static int restore_lru(struct ckpt_restore *c, const struct ckpt_record *r)
 	return 0;
 }
 
+static int restore_parent(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct ckpt_parent *p;
+
+	if (r->nr != 2 || !r->num[0] || r->num[0] == r->num[1])
+		return -EINVAL;
+	p = VEC_PUSH(&c->parents);
+	if (!p)
+		return -ENOMEM;
+	*p = (struct ckpt_parent){ r->num[0], r->num[1] };
+	return 0;
+}
+
 static int keep_late(struct ckpt_restore *c, const struct ckpt_record *r)
 {
 	struct ckpt_record *slot;
-	int want = r->type == 'c' ? 4 : r->type == 'v' ? 3 : 2;
+	int want = r->type == 'c' ? 4 : r->type == 'v' || r->type == 'O' ? 3 : 2;
 
-	if (r->nr != want || (r->type == 'c' && r->num[1] >= MEMCG_NR_RES))
+	if (r->nr != want || (r->type == 'c' && r->num[1] >= MEMCG_NR_RES) ||
+	    (r->type == 'O' && r->num[2] >= MEMCG_NR_RES))
 		return -EINVAL;
 	if (r->type == 'v') {
 		size_t i = 0;
@@ -414,16 +472,32 @@ int engine_restore_record(struct ckpt_restore *c, const struct ckpt_record *r)
 		return slab_restore(c, r);
 	case 'l':
 		return restore_lru(c, r);
-	case 'c': case 'v': case 'K':
+	case 'c': case 'v': case 'K': case 'O':
 		return keep_late(c, r);
+	case 'g':
+		return restore_parent(c, r);
 	default:
 		return -EINVAL;
 	}
 }
 
-static void apply_late(const struct ckpt_record *r)
+/* A group a late record names: a live one, or one restore brought back
+ * dying (removed by now, still referenced by c). */
+static struct memcg *late_group(struct ckpt_restore *c, uint64_t id)
 {
-	struct memcg *m = memcg_tryget_by_id(r->num[0]);
+	struct memcg *m = memcg_tryget_by_id(id);
+
+	for (size_t i = 0; !m && i < c->dying.nr; i++)
+		if (memcg_id(c->dying.v[i]) == id) {
+			m = c->dying.v[i];
+			memcg_get(m);
+		}
+	return m;
+}
+
+static void apply_late(struct ckpt_restore *c, const struct ckpt_record *r)
+{
+	struct memcg *m = late_group(c, r->num[0]);
 
 	if (!m)
 		return;
@@ -434,6 +508,11 @@ static void apply_late(const struct ckpt_record *r)
 		break;
 	case 'v':
 		memcg_stat_restore(m, (int)r->num[1], (long)r->num[2]);
+		break;
+	case 'O':
+		atomic_store(&m->oom_need, (long)r->num[1]);
+		atomic_store(&m->oom_res, (int)r->num[2]);
+		atomic_store(&m->under_oom, 1);
 		break;
 	default:
 		atomic_store(&m->oom_kill, (long)r->num[1]);
@@ -458,17 +537,20 @@ void engine_restore_end(struct ckpt_restore *c)
 	if (c->dying.nr)
 		qsort(c->dying.v, c->dying.nr, sizeof(*c->dying.v), by_rank);
 	slab_restoring(true);
-	for (size_t i = 0; i < c->dying.nr; i++) {
+	for (size_t i = 0; i < c->dying.nr; i++)
 		memcg_remove(c->dying.v[i]);
-		memcg_put(c->dying.v[i]);
-	}
 	slab_restoring(false);
+	/* After the removals, which fold a group's own statistics into its
+	 * parent's: the events each had are set as they were. */
 	for (size_t i = 0; i < c->late.nr; i++)
-		apply_late(&c->late.v[i]);
+		apply_late(c, &c->late.v[i]);
+	for (size_t i = 0; i < c->dying.nr; i++)
+		memcg_put(c->dying.v[i]);
 	free(c->files.v);
 	free(c->caches.v);
 	free(c->copies.v);
 	free(c->dying.v);
 	free(c->late.v);
+	free(c->parents.v);
 	free(c);
 }

@@ -23,6 +23,7 @@
 #define CKPT_NUMS 7
 
 /* One record: a type letter, numbers, and at most one string, last.
+ * In the order a save writes them:
  *
  *   D id parent flags :name        a dying group (kmem=pin), restored
  *                                  online and removed again at the end
@@ -44,6 +45,10 @@
  *   c group res watermark failcnt  a counter
  *   v group item value             an event statistic
  *   K group oom_kill               OOM kills in the group
+ *   O group need res               the group is under OOM (oom_kill_disable)
+ *                                  for a charge of need pages at res
+ *   g id parent                    a group an owner names, for a restore
+ *                                  where it is gone: its pages go up
  *
  * owner and group are group ids, flags page.h's state bits. */
 struct ckpt_record {

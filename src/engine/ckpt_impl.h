@@ -18,6 +18,12 @@ struct ckpt_save {
 	ckpt_emit_fn emit;
 	void *arg;
 	uint32_t gen;		/* this save's: objects saved carry it */
+	/* The last memcg_ptr id ckpt_owner_of() looked up, and its group's
+	 * id: pages in a row mostly share one.  Kept for one object's walk
+	 * (ckpt_run's start clears it), so an id freed and given to another
+	 * pointer meanwhile is not taken for the old one. */
+	uint32_t last_ptr;
+	uint64_t last_owner;
 };
 
 /* Emit a record of nr numbers (then str, if not NULL). */
@@ -32,8 +38,13 @@ void ckpt_run_add(struct ckpt_save *s, struct ckpt_run *r, char type,
 		  uint64_t owner, uint64_t flags, uint64_t pos);
 void ckpt_run_end(struct ckpt_save *s, struct ckpt_run *r, char type);
 
-/* The group id a page's word names now, 0 for a free frame. */
-uint64_t ckpt_owner_of(uint32_t idx);
+/* The group id a page's word names now, 0 for a free frame.  Each group
+ * an owner id names is described first, once a save, by a g record: a
+ * group removed after the save still has its pages go to its parent. */
+uint64_t ckpt_owner_of(struct ckpt_save *s, uint32_t idx);
+/* The same description for a group named otherwise (m referenced or
+ * under RCU). */
+uint64_t ckpt_group_id(struct ckpt_save *s, struct memcg *m);
 /* The state bits of a page worth keeping (not isolation, not REAL). */
 uint32_t ckpt_flags(uint32_t word);
 
@@ -48,11 +59,17 @@ struct ckpt_restore {
 	void *tag;			/* the last t's */
 	VEC(struct memcg *) dying;	/* D's, referenced */
 	VEC(struct ckpt_record) late;	/* c, v, K: once all is charged */
+	VEC(struct ckpt_parent) parents;	/* g's */
 };
 
-/* The group with this id, referenced (a live or restored dying one); the
- * root when there is none. */
-struct memcg *ckpt_group(uint64_t id);
+struct ckpt_parent {
+	uint64_t id, parent;
+};
+
+/* The group with this id, referenced (a live or restored dying one), or
+ * if it is gone its nearest ancestor the g records know that is not; the
+ * root at last. */
+struct memcg *ckpt_group(struct ckpt_restore *c, uint64_t id);
 /* Charge nr pages of m as restore makes them, whatever the limits: memsw
  * always, memory if resident, kmem for slab pages. */
 void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem);

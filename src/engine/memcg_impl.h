@@ -83,6 +83,7 @@ struct memcg {
 	long nr_moving;			/* charge moves into or out of it */
 	struct cds_list_head dying_node;
 	long ckpt_rank;			/* its place there, for a save */
+	uint32_t ckpt_gen;		/* the last save that described it */
 
 	struct cds_lfht_node id_node;
 	long check_tally[10];		/* check.c's scratch, quiescent only */

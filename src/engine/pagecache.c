@@ -546,7 +546,7 @@ static void save_file(struct pc_file *f, void *arg)
 		if (!idx)
 			continue;
 		/* mapped follows from the mappers, as when it was read */
-		ckpt_run_add(s, &run, 'p', ckpt_owner_of(idx),
+		ckpt_run_add(s, &run, 'p', ckpt_owner_of(s, idx),
 			     ckpt_flags(page_word(idx)) & ~PG_MAPPED, i);
 	}
 	ckpt_run_end(s, &run, 'p');
@@ -652,7 +652,7 @@ int pagecache_restore(struct ckpt_restore *c, const struct ckpt_record *r)
 		if (r->nr != 4 || pg_kind((uint32_t)r->num[2]) != PAGE_FILE ||
 		    r->num[0] > MAX_FILE_PAGES || r->num[3] > MAX_FILE_PAGES)
 			return -EINVAL;
-		m = ckpt_group(r->num[1]);
+		m = ckpt_group(c, r->num[1]);
 		pthread_mutex_lock(&f->lock);
 		err = restore_file_pages(f, m, (uint32_t)r->num[0],
 					 (uint32_t)r->num[3],

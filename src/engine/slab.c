@@ -670,11 +670,11 @@ void slab_restoring(bool on)
 }
 
 /* Under slab_lock: the group cp's pages are charged to (0 if none). */
-static uint64_t copy_owner(struct kmem_copy *cp)
+static uint64_t copy_owner(struct ckpt_save *ck, struct kmem_copy *cp)
 {
 	for (uint32_t s = 0; s < cp->nr_slabs; s++)
 		if (cp->slabs[s].idx)
-			return ckpt_owner_of(cp->slabs[s].idx);
+			return ckpt_owner_of(ck, cp->slabs[s].idx);
 	return 0;
 }
 
@@ -683,7 +683,7 @@ static void save_copy(struct ckpt_save *s, struct kmem_copy *cp)
 	struct ckpt_run run = { 0 };
 
 	ckpt_emit(s, 'S', cp->name, 4, (uint64_t)cp->cache->ckpt_no,
-		  cp->group_id, copy_owner(cp), (uint64_t)cp->dead);
+		  cp->group_id, copy_owner(s, cp), (uint64_t)cp->dead);
 	for (uint32_t r = 0; r < cp->nr_slabs; r++)
 		ckpt_run_add(s, &run, 's', cp->slabs[r].idx != 0,
 			     cp->slabs[r].inuse, r);
@@ -773,8 +773,9 @@ static struct kmem_copy *restore_copy(struct ckpt_restore *c,
 	if (r->num[0] >= c->caches.nr || !r->str || r->len >= 2 * NAME_LEN)
 		return NULL;
 	cache = c->caches.v[r->num[0]];
+	/* A group removed since the save: its copy died with it. */
 	if (!r->num[3] || is_restored_dying(c, r->num[1]))
-		m = ckpt_group(r->num[1]);
+		m = memcg_tryget_by_id(r->num[1]);
 	cp = copy_new(cache, m, r->num[1], r->str);
 	if (m)
 		memcg_put(m);	/* a live copy's group outlives it */
@@ -869,7 +870,7 @@ int slab_restore(struct ckpt_restore *c, const struct ckpt_record *r)
 		*slot = cp;
 		if (c->slab_owner)
 			memcg_put(c->slab_owner);
-		c->slab_owner = ckpt_group(r->num[2]);
+		c->slab_owner = ckpt_group(c, r->num[2]);
 		break;
 	case 's':
 		err = r->nr == 3 && c->copies.nr ?

@@ -117,7 +117,7 @@ void sock_save(struct ckpt_save *s, struct task *t)
 		uint64_t owner;
 
 		memcg_rcu_read_lock();
-		owner = memcg_id(rcu_dereference(t->sock[i].ptr->memcg));
+		owner = ckpt_group_id(s, rcu_dereference(t->sock[i].ptr->memcg));
 		memcg_rcu_read_unlock();
 		ckpt_emit(s, 'k', NULL, 2, owner, (uint64_t)t->sock[i].pages);
 	}
@@ -135,7 +135,7 @@ int sock_restore(struct ckpt_restore *c, const struct ckpt_record *r)
 		return -EINVAL;
 	if (!c->task)
 		return 0;
-	m = ckpt_group(r->num[0]);
+	m = ckpt_group(c, r->num[0]);
 	p = memcg_ptr_get(m, false, 1);
 	memcg_put(m);
 	pthread_mutex_lock(&c->task->lock);

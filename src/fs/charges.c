@@ -55,8 +55,8 @@ static pthread_rwlock_t apply_lock;
 static pthread_mutex_t ckpt_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *charges_path;		/* NULL: not checkpointing */
 static uint64_t saved_version;		/* memcg_version() the last save saw */
-/* A request changed something since the last save.  memcg_version()
- * alone does not say: a kfree that frees no page moves no counter. */
+/* A request changed what memcg_version() does not count since the last
+ * save: a kfree that frees no page moves no counter. */
 static atomic_bool dirty;
 static struct ticker syncer;
 
@@ -92,13 +92,26 @@ static const struct ckpt_hooks hooks = { task_stamp, task_alive };
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* " N": a save writes millions of these, printf is the slow part. */
+static void add_num(struct strbuf *sb, uint64_t v)
+{
+	char buf[24];
+	int i = sizeof(buf);
+
+	do
+		buf[--i] = (char)('0' + v % 10);
+	while ((v /= 10));
+	buf[--i] = ' ';
+	strbuf_add(sb, buf + i, sizeof(buf) - (size_t)i);
+}
+
 static void emit(const struct ckpt_record *r, void *arg)
 {
 	struct strbuf *sb = arg;
 
 	strbuf_add(sb, &r->type, 1);
 	for (int i = 0; i < r->nr; i++)
-		strbuf_addf(sb, " %" PRIu64, r->num[i]);
+		add_num(sb, r->num[i]);
 	if (r->str) {
 		strbuf_add(sb, " ", 1);
 		statefile_add_escaped(sb, r->str, r->len);
@@ -157,7 +170,8 @@ static void checkpoint(void)
 	strbuf_release(&sb);
 }
 
-void charges_sync(void)
+/* Checkpoint now if anything changed. */
+static void charges_sync(void)
 {
 	pthread_mutex_lock(&ckpt_lock);
 	if (charges_path && (atomic_load(&dirty) ||
@@ -177,7 +191,7 @@ void charges_begin(void)
 	pthread_rwlock_rdlock(&apply_lock);
 }
 
-void charges_end(int result)
+void charges_end(int result, bool changes_uncounted)
 {
 	uint64_t unique = supervise_request_unique() & ~SUPERVISE_RESENT;
 
@@ -187,7 +201,7 @@ void charges_end(int result)
 		applied_next = (applied_next + 1) % APPLIED_MAX;
 	}
 	pthread_mutex_unlock(&applied_lock);
-	if (!result)
+	if (!result && changes_uncounted)
 		atomic_store(&dirty, true);
 	pthread_rwlock_unlock(&apply_lock);
 	charges_sync();

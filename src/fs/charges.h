@@ -31,12 +31,11 @@ void charges_stop(void);
 /* Around a request that may change charges: begin before it is applied,
  * end with its result (0 or a negative errno) before its reply; end
  * checkpoints if anything changed.  A request is applied entirely in one
- * checkpoint or not at all in it. */
+ * checkpoint or not at all in it.  changes_uncounted: it may change what
+ * memcg_version() does not count (slab objects, mappings: the workload
+ * file), so it checkpoints whenever it succeeds. */
 void charges_begin(void);
-void charges_end(int result);
-/* Checkpoint now if anything changed (a request that charges_begin did
- * not cover). */
-void charges_sync(void);
+void charges_end(int result, bool changes_uncounted);
 /* The calling worker's request is one the kernel resent whose effect the
  * last checkpoint holds: true, with its result. */
 bool charges_resent(int *result);

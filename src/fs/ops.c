@@ -391,10 +391,11 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	pidwatch_sync();	/* exited tasks must not hold the group */
 	err = memcg_remove(child);
-	if (!err) {
+	/* Its charges went to its parent: the next checkpoint, within a
+	 * second, says so (one per rmdir would make removing a tree
+	 * quadratic), and until then a restore sends them there too. */
+	if (!err)
 		state_note_gone(memcg_id(child));
-		charges_sync();		/* its charges went to its parent */
-	}
 	memcg_put(child);
 	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
@@ -781,7 +782,7 @@ static void memcgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		if (!err)
 			state_note_write(w.m, (int)(w.f - ctl_files), buf, size,
 					 w.ctx.pid);
-		charges_end(err);
+		charges_end(err, w.f->lines);
 	}
 	ctl_write_end(&w, ino, buf, size, off);
 	if (err)

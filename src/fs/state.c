@@ -18,6 +18,7 @@
 #include "engine/rcu.h"
 #include "engine/task.h"
 #include "host/listener.h"
+#include "host/pagetrack.h"
 #include "host/proc.h"
 #include "host/ticker.h"
 #include "lib/parse.h"
@@ -908,8 +909,10 @@ int state_restore(void)
 		if (bad_file(why, false))
 			return -1;
 	} else {
+		pagetrack_restoring(true);
 		if (l.text)
 			replay(&l);
+		pagetrack_restoring(false);
 		charges_apply(cf);	/* the tree and the members first */
 	}
 	statefile_free(&l);

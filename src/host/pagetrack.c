@@ -816,13 +816,20 @@ void pagetrack_stop(void)
 	kflags_fd = kcount_fd = vmstat_fd = -1;
 }
 
+static atomic_bool restoring;
+
+void pagetrack_restoring(bool on)
+{
+	atomic_store(&restoring, on);
+}
+
 void pagetrack_before_move(pid_t tgid)
 {
 	struct scan sc = { 0 };
 	struct task *t;
 	int err;
 
-	if (!atomic_load(&running))
+	if (!atomic_load(&running) || atomic_load(&restoring))
 		return;
 	t = pidwatch_track(tgid, tgid, &err);
 	if (!t)

@@ -11,6 +11,7 @@
 #ifndef MEMCGFS_PAGETRACK_H
 #define MEMCGFS_PAGETRACK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 int pagetrack_start(long period_ms);
@@ -21,6 +22,11 @@ void pagetrack_stop(void);
  * so that only what it faults in from now on is charged to the new one.
  * A no-op unless track=pages runs. */
 void pagetrack_before_move(pid_t tgid);
+
+/* While a restarted server puts its members back: a move records
+ * nothing, so what a member maps is charged to the group it is in at its
+ * first scan (the dead server's owners of host pages are not kept). */
+void pagetrack_restoring(bool on);
 
 /* One scan of every member process, now, ignoring the counters (for the
  * benchmark).  Returns the pages seen. */

@@ -220,6 +220,29 @@ static void test_gone_task_is_skipped(void **state)
 	saved_free(s);
 }
 
+/* A group removed after the save (its rmdir's checkpoint never made):
+ * its pages go to its parent, as the removal sent them. */
+static void test_removed_group_charges_its_parent(void **state)
+{
+	struct memcg *a, *b, *c;
+	struct saved *s;
+
+	tree(&a, &b, &c);
+	assert_int_equal(pagecache_read(task(100), "f", 30, false), 0);
+	assert_int_equal(slab_kmalloc(task(100), "dentry", 40, "t"), 0);
+	s = save();
+	engine_teardown(state);
+	assert_int_equal(engine_setup(state), 0);
+	a = group_id(memcg_root(), "a", 1);
+	restore(s);
+	assert_int_equal(stat_of(a, MEMCG_CACHE), 30);
+	assert_int_equal(usage(a, MEMCG_RES_KMEM), 2);
+	assert_int_equal(usage(a, MEMCG_RES_MEMORY), 32);
+	assert_int_equal(stat_of(memcg_root(), MEMCG_CACHE), 0);
+	assert_invariants();
+	saved_free(s);
+}
+
 static int pin_setup(void **state)
 {
 	struct memcg_config cfg = {
@@ -264,7 +287,9 @@ static void test_dying_groups_come_back_dying(void **state)
 	assert_int_equal(task_move(100, 100, a), 0);
 	assert_int_equal(memcg_remove(q), 0);
 	assert_int_equal(memcg_remove(b), 0);
-	assert_int_equal(slab_kfree("q1", 20), 0);	/* empty pages wait */
+	assert_int_equal(slab_kfree("q1", 20), 0);	/* a page empties */
+	slab_reap();	/* and goes: a pgpgout of the dying group */
+	assert_int_equal(slab_kfree("q1", 1), 0);	/* an empty page waits */
 	strbuf_init(&before);
 	dying_rows(&before);
 	counters(a, &before);
@@ -331,6 +356,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, engine_setup,
 						engine_teardown),
 		cmocka_unit_test_setup_teardown(test_gone_task_is_skipped,
+						engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_removed_group_charges_its_parent,
 						engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_dying_groups_come_back_dying,
 						pin_setup, engine_teardown),
