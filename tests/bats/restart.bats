@@ -827,13 +827,25 @@ charges_changed() {
 	invariants . p p/e
 }
 
+# pt_start_in DIR: pagetool as pt_start starts it, but a member of group
+# DIR from its exec on, so that every page it has is charged to DIR: a
+# restarted server charges a member's host pages to the group it is in
+# then, those it had before it joined too (memcgfs(8) RESTART).
+pt_start_in() {
+	local wrapper="$BATS_TEST_TMPDIR/pagetool-in"
+	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" && exec "%s" "$@"\n' \
+		"$1" "$PAGETOOL" >"$wrapper"
+	chmod +x "$wrapper"
+	PAGETOOL=$wrapper pt_start "$1"
+}
+
 @test "track=pages: a member's real pages are charged again after a restart, once" {
 	remount track=pages,pages_interval=20
 	PAGE=$(getconf PAGESIZE)
 	DATA="$BATS_TEST_TMPDIR/data"
 	head -c $((100 * PAGE)) /dev/urandom >"$DATA"
 	mkdir "$MNT/g"
-	pt_start "$MNT/g"
+	pt_start_in "$MNT/g"
 	pt "anon 256"
 	pt "file $DATA 100"
 	eventually 10 pages_at_least "$MNT/g" rss 256
@@ -841,7 +853,9 @@ charges_changed() {
 	local before
 	before=$(snapshot "$MNT/g")
 	new_server KILL
-	eventually 10 matches "$before" "$MNT/g"
+	# A page or two of the tool's start that the first server's first scan
+	# found shared (so not charged) can be the new server's to charge.
+	ANON_SLACK=2 eventually 10 matches "$before" "$MNT/g"
 	invariants . g
 }
 
