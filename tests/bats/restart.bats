@@ -859,6 +859,28 @@ pt_start_in() {
 	invariants . g
 }
 
+@test "track=pages: after a restart a member's host pages are charged to the group it is in then" {
+	remount track=pages,pages_interval=20
+	PAGE=$(getconf PAGESIZE)
+	DATA="$BATS_TEST_TMPDIR/data"
+	: >"$DATA"
+	mkdir "$MNT/g1" "$MNT/g2"
+	pt_start_in "$MNT/g1"
+	pt "anon 200"
+	eventually 10 pages_at_least "$MNT/g1" rss 200
+	# moved without move_charge_at_immigrate: its pages stay in g1
+	echo "$PT" >"$MNT/g2/cgroup.procs"
+	pt "anon 1"
+	eventually 10 pages_at_least "$MNT/g2" rss 1
+	pages_at_least "$MNT/g1" rss 200
+	[ "$(pages "$MNT/g2" rss)" -lt 100 ]
+	new_server KILL
+	# the owner of a host page is not kept: g2 has them all now
+	eventually 10 pages_at_least "$MNT/g2" rss 201
+	eventually 10 pages_are "$MNT/g1" rss 0
+	invariants . g1 g2
+}
+
 # charges_of_last_mount: a state file, and its charges checkpoint, left by
 # a mount that ended cleanly while a group held charges.
 charges_of_last_mount() {
