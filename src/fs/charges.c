@@ -261,16 +261,6 @@ void charges_stop(void)
 
 /* ---- reading ---------------------------------------------------------------- */
 
-static bool is_number(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 /* One line "TYPE N ... [:string]", in place. */
 static bool parse_record(char *line, struct ckpt_record *r)
 {
@@ -286,7 +276,7 @@ static bool parse_record(char *line, struct ckpt_record *r)
 			if (!statefile_unescape(tok, &r->len))
 				return false;
 			r->str = tok;
-		} else if (r->nr < CKPT_NUMS && is_number(tok)) {
+		} else if (r->nr < CKPT_NUMS && statefile_is_number(tok)) {
 			errno = 0;
 			r->num[r->nr++] = strtoull(tok, NULL, 10);
 			if (errno)

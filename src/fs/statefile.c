@@ -82,7 +82,7 @@ void statefile_free(struct statefile *l)
 	*l = (struct statefile){ 0 };
 }
 
-static bool is_number(const char *s)
+bool statefile_is_number(const char *s)
 {
 	if (!*s)
 		return false;
@@ -115,9 +115,9 @@ static bool field_ok(char kind, char *s, size_t *len)
 	*len = strlen(s);
 	switch (kind) {
 	case 'n':
-		return is_number(s);
+		return statefile_is_number(s);
 	case 'o':
-		return is_number(s) && !strpbrk(s, "89") && strtoul(s, NULL, 8) <= 07777;
+		return statefile_is_number(s) && !strpbrk(s, "89") && strtoul(s, NULL, 8) <= 07777;
 	case 'f':
 		return ctl_find(s, true) >= 0;
 	default:

@@ -54,6 +54,8 @@ void statefile_seal(struct strbuf *out, struct strbuf *body);
 /* The checksum (FNV-1a); and add_escaped undone in place (s ends at a
  * NUL), false if malformed.  The charges file (charges.c) shares them. */
 uint32_t statefile_hash(const char *s, size_t n);
+/* Whether s is a decimal number (digits only, at least one). */
+bool statefile_is_number(const char *s);
 bool statefile_unescape(char *s, size_t *len);
 
 /* write(2) all of buf to fd: 0 or -errno. */
