@@ -513,6 +513,17 @@ charges_of_every_kind() {
 	wl "anon $Q 1M" "read $Q fa 256K" "map $Q fm 128K" "read $Q fa 64K" \
 		"kmalloc $Q dentry 100 qd" "kmalloc $Q kmalloc-64 70 qk" \
 		"kfree qk 40" "tcp $Q 96K" "tcpfree $Q 32K" "free $Q 128K"
+	# removed with live objects: dying under kmem=pin (the writes that
+	# follow checkpoint the removal: an rmdir alone is within a second)
+	sleeper_in "$MNT/d"
+	wl "kmalloc $SLEEPER dentry 42 dt" "kmalloc $SLEEPER kmalloc-64 10 dk"
+	echo "$SLEEPER" >"$MNT/tasks"
+	rmdir "$MNT/d"
+	if [ "$MODEL" = pin ]; then
+		listed_dying /d
+	else
+		eventually 5 not_dying /d
+	fi
 	# 1M of memory, 8M with swap: the cache goes, then anon to swap, and
 	# the cache read again refaults
 	echo 1M >"$MNT/p/s/memory.limit_in_bytes"
@@ -547,16 +558,6 @@ charges_of_every_kind() {
 	eventually 5 killed "$victim"
 	wait "$victim" 2>/dev/null || true
 	eventually 5 not_listed "$MNT/o/tasks" "$victim"
-	# removed with live objects: dying under kmem=pin
-	sleeper_in "$MNT/d"
-	wl "kmalloc $SLEEPER dentry 42 dt" "kmalloc $SLEEPER kmalloc-64 10 dk"
-	echo "$SLEEPER" >"$MNT/tasks"
-	rmdir "$MNT/d"
-	if [ "$MODEL" = pin ]; then
-		listed_dying /d
-	else
-		eventually 5 not_dying /d
-	fi
 	# what is compared is there to compare
 	[ "$(counter p/s memory.stat swap)" -gt 0 ]
 	[ "$(counter p/s memory.stat workingset_refault_file)" -gt 0 ]
@@ -837,6 +838,28 @@ pt_start_in() {
 		"$1" "$PAGETOOL" >"$wrapper"
 	chmod +x "$wrapper"
 	PAGETOOL=$wrapper pt_start "$1"
+}
+
+@test "an rmdir with no write after it is checkpointed within about a second: the dying group comes back" {
+	STATE="$BATS_TEST_TMPDIR/state"
+	remount "kmem=pin,state=$STATE"
+	mkdir -p "$MNT/p/d"
+	sleeper_in "$MNT/p/d"
+	want OK write "$MNT/p/d/memory.kmem.limit_in_bytes" -1
+	wl "kmalloc $SLEEPER dentry 42 t"
+	echo "$SLEEPER" >"$MNT/tasks"
+	local sum before
+	sum=$(charges_sum)
+	want OK rmdir "$MNT/p/d"
+	listed_dying /p/d
+	eventually 5 charges_changed "$sum" || true
+	before=$(dump_charges)
+	new_server KILL
+	diff <(echo "$before") <(dump_charges)
+	listed_dying /p/d
+	wl "kfree t" reap
+	eventually 5 not_dying /p/d
+	value_is "$MNT/p/memory.kmem.usage_in_bytes" 0
 }
 
 @test "track=pages: a member's real pages are charged again after a restart, once" {
