@@ -14,8 +14,7 @@
 # 3. Workload writes per second (an anon and a free of one page, in
 #    turn, so the state keeps its size) on the two mounts of 2, with no
 #    charges and with them.  Anchor: writes of memory.soft_limit_in_bytes
-#    on the same mounts, which change no charge (a successful write of any
-#    file is checkpointed, though, as its resend must find it).
+#    on the same mounts, which change no charge and take no checkpoint.
 #
 #   MEMCGFS                 the program (default: the build tree, from its top)
 #   RESTARTBENCH_GROUPS     groups in the state of 1 (1000)
