@@ -797,10 +797,14 @@ int pagetrack_start(long period_ms)
 
 void pagetrack_stop(void)
 {
-	atomic_store(&running, false);
+	bool was_running = atomic_exchange(&running, false);
+
 	ticker_stop(&ticker);
 	realpage_set_pageout_hook(NULL);
-	oomstop_release_all();
+	/* Only the sampler that runs stops members (oomstop.h): under
+	 * track=rss that is rsstrack's, still running here. */
+	if (was_running)
+		oomstop_release_all();
 	for (long i = 0; i < nr_samples; i++)
 		drop_sample(&samples[i]);
 	free(samples);
