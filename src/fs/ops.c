@@ -393,9 +393,13 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	err = memcg_remove(child);
 	/* Its charges went to its parent: the next checkpoint, within a
 	 * second, says so (one per rmdir would make removing a tree
-	 * quadratic), and until then a restore sends them there too. */
-	if (!err)
+	 * quadratic), and until then a restore sends them there too.  One
+	 * that its kernel memory keeps dying is news memcgfs.dying shows. */
+	if (!err) {
 		state_note_gone(memcg_id(child));
+		if (memcg_kmem_dead(child))
+			charges_sync();
+	}
 	memcg_put(child);
 	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
