@@ -447,10 +447,6 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
  * kernel without it gets a plain open whose cache is dropped at each open. */
 static atomic_bool no_open;
 
-/* Every file inode the kernel may hold from a server before this one
- * (the mount outlives its servers, memcgfs(8) RESTART) is made stale:
- * its attributes and text were that server's, and no rendering here
- * knows them.  Attributes only, as every invalidation (READPATH). */
 static int push_child(struct memcg *child, void *arg)
 {
 	VEC(uint64_t) *ids = arg;
@@ -475,6 +471,10 @@ static void forget_group_inodes(struct memcg *m, unsigned int openers)
 	}
 }
 
+/* Every file inode the kernel may hold from a server before this one
+ * (the mount outlives its servers, memcgfs(8) RESTART) is made stale:
+ * its attributes and text were that server's, and no rendering here
+ * knows them.  Attributes only, as every invalidation (READPATH). */
 static void forget_kernel_inodes(void)
 {
 	VEC(uint64_t) ids = VEC_INIT;
