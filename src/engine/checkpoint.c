@@ -144,6 +144,18 @@ static void save_events(struct ckpt_save *s, struct memcg *m)
 				  (uint64_t)event_items[i], (uint64_t)v);
 }
 
+/* m's subtree totals of the events: they keep what groups freed since
+ * had, which no local count holds any more. */
+static void save_event_totals(struct ckpt_save *s, struct memcg *m)
+{
+	long v;
+
+	for (size_t i = 0; i < NR_EVENT_ITEMS; i++)
+		if ((v = atomic_load(&m->stat_total[event_items[i]])) > 0)
+			ckpt_emit(s, 'V', NULL, 3, memcg_id(m),
+				  (uint64_t)event_items[i], (uint64_t)v);
+}
+
 static void save_dying(struct memcg *m, long rank, void *arg)
 {
 	struct ckpt_save *s = arg;
@@ -251,12 +263,14 @@ static void save_counters(struct ckpt_save *s, struct memcg *m)
 		long wm = atomic_load(&c->watermark);
 		long fail = atomic_load(&c->failcnt);
 
-		/* A watermark at the usage comes back with the pages. */
-		if (wm > page_counter_read(c) || fail)
+		/* Even one at the usage: a task that exits before the
+		 * restore takes its pages, not the peak they made. */
+		if (wm || fail)
 			ckpt_emit(s, 'c', NULL, 4, id, (uint64_t)res,
 				  (uint64_t)wm, (uint64_t)fail);
 	}
 	save_events(s, m);
+	save_event_totals(s, m);
 	if ((v = atomic_load(&m->oom_kill)))
 		ckpt_emit(s, 'K', NULL, 2, id, (uint64_t)v);
 	if (atomic_load(&m->under_oom))
@@ -433,12 +447,12 @@ static int restore_parent(struct ckpt_restore *c, const struct ckpt_record *r)
 static int keep_late(struct ckpt_restore *c, const struct ckpt_record *r)
 {
 	struct ckpt_record *slot;
-	int want = r->type == 'c' ? 4 : r->type == 'v' || r->type == 'O' ? 3 : 2;
+	int want = r->type == 'c' ? 4 : r->type == 'K' ? 2 : 3;
 
 	if (r->nr != want || (r->type == 'c' && r->num[1] >= MEMCG_NR_RES) ||
 	    (r->type == 'O' && r->num[2] >= MEMCG_NR_RES))
 		return -EINVAL;
-	if (r->type == 'v') {
+	if (r->type == 'v' || r->type == 'V') {
 		size_t i = 0;
 
 		while (i < NR_EVENT_ITEMS && (uint64_t)event_items[i] != r->num[1])
@@ -472,7 +486,7 @@ int engine_restore_record(struct ckpt_restore *c, const struct ckpt_record *r)
 		return slab_restore(c, r);
 	case 'l':
 		return restore_lru(c, r);
-	case 'c': case 'v': case 'K': case 'O':
+	case 'c': case 'v': case 'V': case 'K': case 'O':
 		return keep_late(c, r);
 	case 'g':
 		return restore_parent(c, r);
@@ -509,6 +523,9 @@ static void apply_late(struct ckpt_restore *c, const struct ckpt_record *r)
 	case 'v':
 		memcg_stat_restore(m, (int)r->num[1], (long)r->num[2]);
 		break;
+	case 'V':	/* after every v: those move the totals above them */
+		atomic_store(&m->stat_total[r->num[1]], (long)r->num[2]);
+		break;
 	case 'O':
 		atomic_store(&m->oom_need, (long)r->num[1]);
 		atomic_store(&m->oom_res, (int)r->num[2]);
@@ -543,7 +560,11 @@ void engine_restore_end(struct ckpt_restore *c)
 	/* After the removals, which fold a group's own statistics into its
 	 * parent's: the events each had are set as they were. */
 	for (size_t i = 0; i < c->late.nr; i++)
-		apply_late(c, &c->late.v[i]);
+		if (c->late.v[i].type != 'V')
+			apply_late(c, &c->late.v[i]);
+	for (size_t i = 0; i < c->late.nr; i++)
+		if (c->late.v[i].type == 'V')
+			apply_late(c, &c->late.v[i]);
 	for (size_t i = 0; i < c->dying.nr; i++)
 		memcg_put(c->dying.v[i]);
 	free(c->files.v);

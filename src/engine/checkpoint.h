@@ -44,6 +44,7 @@
  *                                  (kind 0) or file ref (1) next on list
  *   c group res watermark failcnt  a counter
  *   v group item value             an event statistic
+ *   V group item value             its subtree total
  *   K group oom_kill               OOM kills in the group
  *   O group need res               the group is under OOM (oom_kill_disable)
  *                                  for a charge of need pages at res

@@ -60,6 +60,11 @@ uint64_t memcg_id(const struct memcg *m) { return m->id; }
 struct memcg *memcg_parent(const struct memcg *m) { return m->parent; }
 void *memcg_priv(const struct memcg *m) { return m->priv; }
 
+bool memcg_kmem_dead(struct memcg *m)
+{
+	return atomic_load(&m->flags) & MEMCG_KMEM_DEAD;
+}
+
 bool memcg_online(struct memcg *m)
 {
 	return atomic_load(&m->flags) & MEMCG_ONLINE;

@@ -91,6 +91,8 @@ void memcg_set_release_hook(memcg_release_fn fn);
 
 bool memcg_is_root(const struct memcg *m);
 bool memcg_online(struct memcg *m);
+/* Removed, and kept dying by its kernel memory (kmem=pin's KMEM_DEAD). */
+bool memcg_kmem_dead(struct memcg *m);
 /* The group's current name; call under RCU (or the tree lock). */
 const char *memcg_name(struct memcg *m);
 /* Never reused: the file system's inode numbers derive from it. */

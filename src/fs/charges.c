@@ -170,8 +170,7 @@ static void checkpoint(void)
 	strbuf_release(&sb);
 }
 
-/* Checkpoint now if anything changed. */
-static void charges_sync(void)
+void charges_sync(void)
 {
 	pthread_mutex_lock(&ckpt_lock);
 	if (charges_path && (atomic_load(&dirty) ||

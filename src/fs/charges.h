@@ -36,6 +36,9 @@ void charges_stop(void);
  * file), so it checkpoints whenever it succeeds. */
 void charges_begin(void);
 void charges_end(int result, bool changes_uncounted);
+/* Checkpoint now if anything changed (a request charges_begin did not
+ * cover: a removal that left a group dying). */
+void charges_sync(void);
 /* The calling worker's request is one the kernel resent whose effect the
  * last checkpoint holds: true, with its result. */
 bool charges_resent(int *result);

@@ -393,9 +393,13 @@ static void memcgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	err = memcg_remove(child);
 	/* Its charges went to its parent: the next checkpoint, within a
 	 * second, says so (one per rmdir would make removing a tree
-	 * quadratic), and until then a restore sends them there too. */
-	if (!err)
+	 * quadratic), and until then a restore sends them there too.  One
+	 * that its kernel memory keeps dying is news memcgfs.dying shows. */
+	if (!err) {
 		state_note_gone(memcg_id(child));
+		if (memcg_kmem_dead(child))
+			charges_sync();
+	}
 	memcg_put(child);
 	fcache_changed();	/* memcgfs.dying, the parent's totals */
 	fuse_reply_err(req, -err);
@@ -443,10 +447,6 @@ static void memcgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
  * kernel without it gets a plain open whose cache is dropped at each open. */
 static atomic_bool no_open;
 
-/* Every file inode the kernel may hold from a server before this one
- * (the mount outlives its servers, memcgfs(8) RESTART) is made stale:
- * its attributes and text were that server's, and no rendering here
- * knows them.  Attributes only, as every invalidation (READPATH). */
 static int push_child(struct memcg *child, void *arg)
 {
 	VEC(uint64_t) *ids = arg;
@@ -471,6 +471,10 @@ static void forget_group_inodes(struct memcg *m, unsigned int openers)
 	}
 }
 
+/* Every file inode the kernel may hold from a server before this one
+ * (the mount outlives its servers, memcgfs(8) RESTART) is made stale:
+ * its attributes and text were that server's, and no rendering here
+ * knows them.  Attributes only, as every invalidation (READPATH). */
 static void forget_kernel_inodes(void)
 {
 	VEC(uint64_t) ids = VEC_INIT;

@@ -326,6 +326,37 @@ static void test_dying_groups_come_back_dying(void **state)
 	(void)c;
 }
 
+/* The events of a group freed since stay in its ancestors' totals. */
+static void test_freed_groups_events_stay_in_totals(void **state)
+{
+	struct memcg *a, *b, *c, *q;
+	struct saved *s;
+	long total;
+
+	tree(&a, &b, &c);
+	q = group_id(a, "q", 4);
+	assert_int_equal(memcg_set_limit(q, MEMCG_RES_KMEM, 1000), 0);
+	task_in(103, q);
+	assert_int_equal(slab_kmalloc(task(103), "dentry", 50, "q1"), 0);
+	assert_int_equal(task_move(103, 103, a), 0);
+	assert_int_equal(memcg_remove(q), 0);
+	assert_int_equal(slab_kfree("q1", -1), 0);
+	slab_reap();
+	memcg_rcu_barrier();
+	total = atomic_load(&a->stat_total[MEMCG_PGPGOUT]);
+	assert_int_equal(total, 3);	/* its three slab pages */
+	assert_int_equal(stat_of(a, MEMCG_PGPGOUT), 0);
+	s = save();
+	engine_teardown(state);
+	assert_int_equal(pin_setup(state), 0);
+	tree(&a, &b, &c);
+	restore(s);
+	assert_int_equal(atomic_load(&a->stat_total[MEMCG_PGPGOUT]), total);
+	assert_int_equal(atomic_load(&memcg_root()->stat_total[MEMCG_PGPGOUT]),
+			 total);
+	saved_free(s);
+}
+
 static void test_bad_records_are_refused(void **state)
 {
 	static const struct ckpt_record bad[] = {
@@ -360,6 +391,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_removed_group_charges_its_parent,
 						engine_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_dying_groups_come_back_dying,
+						pin_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_freed_groups_events_stay_in_totals,
 						pin_setup, engine_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_records_are_refused,
 						engine_setup, engine_teardown),
