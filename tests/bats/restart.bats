@@ -497,7 +497,7 @@ not_dying() {
 
 # counter DIR FILE NAME: NAME's value in a "name value" file of group DIR.
 counter() {
-	awk -v n="$3" '$1 == n { print $2 }' "$MNT/$1/$2"
+	stat_value "$MNT/$1/$2" "$3"
 }
 
 # charges_of_every_kind: groups that hold every kind of charge and a count
@@ -810,14 +810,14 @@ charges_changed() {
 	# the object freed leaves its page to the reaper's next pass; the
 	# member's exit uncharges its anon: neither is a request's doing
 	wl "kfree t"
-	sum=$(charges_sum)
 	kill -9 "$SLEEPER"
 	eventually 5 not_dying /p/c
 	eventually 5 stat_is "$MNT/p/e" rss 0 cache 65536
 	value_is "$MNT/p/memory.kmem.usage_in_bytes" 0
-	# a checkpoint after them (at most a few seconds; none may come if
-	# one was written before SUM was taken)
-	eventually 5 charges_changed "$sum" || true
+	# a checkpoint after both were seen (none comes if the last one
+	# before SUM was taken had them already)
+	sum=$(charges_sum)
+	eventually 3 charges_changed "$sum" || true
 	before=$(dump_charges)
 	new_server KILL
 	# read at once: the new server's reaper would release the page again
