@@ -53,9 +53,15 @@ bytes() {
 
 # shellcheck source=tools/bench/procs.sh
 . "$(dirname "$0")/procs.sh"
-# Each mount's state file, to see its checkpoint's size.
+# Each mount's state file, to see its checkpoint's size.  Removed once
+# the mount is gone (the server writes it at its end).
 state=${TMPDIR:-/tmp}/restartbench-state.$$
 cleanup_extra() {
+	if [ -n "$daemon" ]; then
+		fusermount3 -u "$mnt" 2>/dev/null
+		wait "$daemon" 2>/dev/null
+		daemon=
+	fi
 	rm -f "$state" "$state".*
 }
 
