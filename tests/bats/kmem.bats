@@ -29,17 +29,6 @@ in_both_models() {
 	done
 }
 
-# kmem_on DIR...: under kmem=pin, start kmem accounting in each group by
-# writing its kmem limit (unlimited); under kmem=reparent do nothing, as
-# accounting is always on there.
-kmem_on() {
-	[ "${MODEL:-}" = pin ] || return 0
-	local d
-	for d in "$@"; do
-		want OK write "$d/memory.kmem.limit_in_bytes" -1
-	done
-}
-
 # charged_is DIR BYTES: kmem usage, usage and memsw usage of DIR are BYTES.
 charged_is() {
 	value_is "$1/memory.kmem.usage_in_bytes" "$2" &&
@@ -130,20 +119,6 @@ dying_state_has() {
 	echo "memcgfs.dying: state of $1 is '$st', lacks $2" >&2
 	cat "$MNT/memcgfs.dying" >&2
 	return 1
-}
-
-# listed_dying PATH: memcgfs.dying has a line for PATH.
-listed_dying() {
-	awk -v p="$1" '$2 == p { f = 1 } END { exit !f }' "$MNT/memcgfs.dying"
-}
-
-# not_dying PATH: memcgfs.dying has no line for PATH.
-not_dying() {
-	if listed_dying "$1"; then
-		echo "memcgfs.dying still lists $1:" >&2
-		cat "$MNT/memcgfs.dying" >&2
-		return 1
-	fi
 }
 
 # oom_kills_are DIR N: the oom_kill count of DIR.

@@ -476,25 +476,6 @@ state_of_last_mount() {
 
 # ---- charges and counters ---------------------------------------------------
 
-# kmem_on DIR...: under -o kmem=pin (MODEL), start kmem accounting in each
-# group (relative to the mount) by writing its kmem limit.
-kmem_on() {
-	[ "${MODEL:-}" = pin ] || return 0
-	local d
-	for d in "$@"; do
-		want OK write "$MNT/$d/memory.kmem.limit_in_bytes" -1
-	done
-}
-
-# listed_dying PATH: memcgfs.dying has a line for the removed group PATH.
-listed_dying() {
-	awk -v p="$1" '$2 == p { f = 1 } END { exit !f }' "$MNT/memcgfs.dying"
-}
-
-not_dying() {
-	! listed_dying "$1"
-}
-
 # counter DIR FILE NAME: NAME's value in a "name value" file of group DIR.
 counter() {
 	stat_value "$MNT/$1/$2" "$3"
@@ -507,7 +488,7 @@ counter() {
 # and a group removed with live objects.  Q is the member of p/q, S of p/s.
 charges_of_every_kind() {
 	mkdir -p "$MNT/p/q" "$MNT/p/s" "$MNT/k" "$MNT/o" "$MNT/d"
-	kmem_on p/q d
+	kmem_on "$MNT/p/q" "$MNT/d"
 	sleeper_in "$MNT/p/q"
 	Q=$SLEEPER
 	wl "anon $Q 1M" "read $Q fa 256K" "map $Q fm 128K" "read $Q fa 64K" \
