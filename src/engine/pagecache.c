@@ -19,6 +19,7 @@
 
 struct pc_mapper {
 	struct task *task;	/* not referenced: removed before it is freed */
+	pid_t tid;		/* its thread, for a checkpoint */
 	uint32_t nr;
 };
 
@@ -215,7 +216,7 @@ static int file_add_mapper(struct pc_file *f, struct task *t, uint32_t nr)
 	if (i == f->nr_mappers) {
 		if (!VEC_GROW(f->mappers, f->nr_mappers, f->cap_mappers))
 			return -ENOMEM;
-		f->mappers[f->nr_mappers++] = (struct pc_mapper){ t, 0 };
+		f->mappers[f->nr_mappers++] = (struct pc_mapper){ t, t->tid, 0 };
 	}
 	if (nr > f->mappers[i].nr)
 		f->mappers[i].nr = nr;
@@ -298,7 +299,12 @@ int pagecache_read(struct task *t, const char *name, long nr, bool map)
 			goto out_uncharge;
 		charged = missing;
 	}
-	/* Checked under the file lock: an exit sets it before unmapping. */
+	/* Checked under the file lock: an exit sets it before unmapping.
+	 * A mapper says so first, and the exit reads that after setting
+	 * exited (both seq_cst): either this sees the exit, or the exit
+	 * sees the mapping and unmaps it under this file's lock. */
+	if (map)
+		atomic_store(&t->has_mappings, true);
 	err = atomic_load(&t->exited) ? -ESRCH : file_reserve(f, (uint32_t)nr);
 	if (!err && map)
 		err = file_add_mapper(f, t, (uint32_t)nr);
@@ -535,7 +541,7 @@ static void save_file(struct pc_file *f, void *arg)
 	f->ckpt_no = fs->nr++;
 	ckpt_emit(s, 'F', f->name, 1, (uint64_t)f->nr_blocks);
 	for (uint32_t i = 0; i < f->nr_mappers; i++)
-		ckpt_emit(s, 'm', NULL, 2, (uint64_t)f->mappers[i].task->tid,
+		ckpt_emit(s, 'm', NULL, 2, (uint64_t)f->mappers[i].tid,
 			  (uint64_t)f->mappers[i].nr);
 	for (uint32_t b = 0; b < f->nr_blocks; b++)
 		if (f->shadow[b])
