@@ -22,7 +22,7 @@ static void stat_add(struct memcg *m, int item, long nr)
 	memcg_version_bump();
 }
 
-static bool on_lru(uint32_t word)
+bool page_on_lru(uint32_t word)
 {
 	enum page_kind k = pg_kind(word);
 
@@ -51,7 +51,7 @@ static void page_account_into(long *delta, uint32_t word, long sign)
 	}
 	if (word & PG_UNEVICTABLE)
 		delta[MEMCG_UNEVICTABLE] += sign;
-	if (on_lru(word))
+	if (page_on_lru(word))
 		delta[MEMCG_INACTIVE_ANON + (int)lru_list_of(word)] += sign;
 }
 
@@ -108,7 +108,7 @@ void pages_add(struct memcg *m, const uint32_t *idx, long nr, uint32_t flags)
 		for (long i = 0; i < nr; i++)
 			atomic_store_explicit(&page_frame(idx[i])->owner, word,
 					      memory_order_release);
-		if (on_lru(word))
+		if (page_on_lru(word))
 			lru_add_many(owner, lru_list_of(word), idx, nr);
 		page_account_into(delta, word, nr);
 		delta[MEMCG_PGPGIN] += nr;
@@ -206,7 +206,7 @@ long pages_remove(const uint32_t *idx, long nr, uint32_t *words)
 		}
 		nr_same++;
 		r.refs++;
-		if (on_lru(word))
+		if (page_on_lru(word))
 			lru_del(r.m, lru_list_of(word), idx[i]);
 		atomic_store_explicit(&page_frame(idx[i])->owner, 0,
 				      memory_order_release);
@@ -241,13 +241,13 @@ void page_move_locked(struct memcg *from, struct memcg *to, uint32_t idx,
 {
 	uint32_t old = page_word(idx);
 
-	if (on_lru(old))
+	if (page_on_lru(old))
 		lru_del(from, lru_list_of(old), idx);
 	page_account_into(from_delta, old, -1);
 	atomic_store_explicit(&page_frame(idx)->owner, word,
 			      memory_order_release);
 	page_account_into(to_delta, word, 1);
-	if (on_lru(word))
+	if (page_on_lru(word))
 		lru_add(to, lru_list_of(word), idx);
 }
 

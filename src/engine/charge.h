@@ -17,6 +17,10 @@ struct task;
 /* Charging itself, with its reclaim and OOM retries, is memcg_charge()
  * in reclaim.h. */
 
+/* Whether a page in state word is on its group's LRU lists: resident
+ * anon or file, neither isolated nor unevictable. */
+bool page_on_lru(uint32_t word);
+
 /* Undo charges: memory and/or memsw, from m up. */
 void memcg_uncharge(struct memcg *m, long nr, bool memory, bool memsw);
 

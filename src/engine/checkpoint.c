@@ -386,9 +386,7 @@ static void lru_requeue(struct memcg *m, int list, uint32_t idx)
 {
 	uint32_t word = page_word(idx);
 
-	if (!pg_resident(word) || (word & (PG_ISOLATED | PG_UNEVICTABLE)) ||
-	    (pg_kind(word) != PAGE_ANON && pg_kind(word) != PAGE_FILE) ||
-	    (int)lru_list_of(word) != list)
+	if (!page_on_lru(word) || (int)lru_list_of(word) != list)
 		return;
 	lru_del(m, (enum lru_list)list, idx);
 	lru_add(m, (enum lru_list)list, idx);
@@ -497,15 +495,20 @@ int engine_restore_record(struct ckpt_restore *c, const struct ckpt_record *r)
 
 /* A group a late record names: a live one, or one restore brought back
  * dying (removed by now, still referenced by c). */
+struct memcg *ckpt_restored_dying(struct ckpt_restore *c, uint64_t id)
+{
+	for (size_t i = 0; i < c->dying.nr; i++)
+		if (memcg_id(c->dying.v[i]) == id)
+			return c->dying.v[i];
+	return NULL;
+}
+
 static struct memcg *late_group(struct ckpt_restore *c, uint64_t id)
 {
 	struct memcg *m = memcg_tryget_by_id(id);
 
-	for (size_t i = 0; !m && i < c->dying.nr; i++)
-		if (memcg_id(c->dying.v[i]) == id) {
-			m = c->dying.v[i];
-			memcg_get(m);
-		}
+	if (!m && (m = ckpt_restored_dying(c, id)))
+		memcg_get(m);
 	return m;
 }
 

@@ -70,6 +70,9 @@ struct ckpt_parent {
  * if it is gone its nearest ancestor the g records know that is not; the
  * root at last. */
 struct memcg *ckpt_group(struct ckpt_restore *c, uint64_t id);
+/* The group with this id that restore brings back dying, or NULL (not
+ * referenced: c holds it until the end). */
+struct memcg *ckpt_restored_dying(struct ckpt_restore *c, uint64_t id);
 /* Charge nr pages of m as restore makes them, whatever the limits: memsw
  * always, memory if resident, kmem for slab pages. */
 void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem);

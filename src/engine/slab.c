@@ -752,14 +752,6 @@ static struct kmem_cache *restore_cache(const char *name, uint64_t objsize)
 	return cache_new(name, (unsigned)objsize);
 }
 
-static bool is_restored_dying(struct ckpt_restore *c, uint64_t id)
-{
-	for (size_t i = 0; i < c->dying.nr; i++)
-		if (memcg_id(c->dying.v[i]) == id)
-			return true;
-	return false;
-}
-
 /* Under slab_lock: the copy an S record names.  A live copy joins its
  * group; a dead one of a group restore brings back dying joins it too,
  * to die with it at the end; any other dead one is dead at once. */
@@ -774,7 +766,7 @@ static struct kmem_copy *restore_copy(struct ckpt_restore *c,
 		return NULL;
 	cache = c->caches.v[r->num[0]];
 	/* A group removed since the save: its copy died with it. */
-	if (!r->num[3] || is_restored_dying(c, r->num[1]))
+	if (!r->num[3] || ckpt_restored_dying(c, r->num[1]))
 		m = memcg_tryget_by_id(r->num[1]);
 	cp = copy_new(cache, m, r->num[1], r->str);
 	if (m)
