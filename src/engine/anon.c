@@ -225,10 +225,7 @@ static int restore_pages(struct task *t, struct memcg *m, uint32_t flags,
 		nr -= k;
 		if (free_frame)
 			continue;
-		ckpt_charge(m, k, !swapped, false);
-		if (swapped)
-			memcg_swap_get(k);
-		pages_add(m, batch, k, flags);
+		ckpt_add_pages(m, batch, k, flags);
 		atomic_fetch_add(swapped ? &t->nr_swap : &t->nr_resident, k);
 	}
 	return err;

@@ -119,15 +119,19 @@ struct memcg *ckpt_group(struct ckpt_restore *c, uint64_t id)
 	return m;
 }
 
-void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem)
+void ckpt_add_pages(struct memcg *m, const uint32_t *idx, long nr,
+		    uint32_t flags)
 {
 	if (nr <= 0)
 		return;
 	page_counter_charge(&m->res[MEMCG_RES_MEMSW], nr);
-	if (resident)
+	if (pg_resident(flags))
 		page_counter_charge(&m->res[MEMCG_RES_MEMORY], nr);
-	if (kmem)
+	else
+		memcg_swap_get(nr);	/* anon in swap holds swap space */
+	if (pg_kind(flags) == PAGE_SLAB)
 		page_counter_charge(&m->res[MEMCG_RES_KMEM], nr);
+	pages_add(m, idx, nr, flags);
 }
 
 /* ---- save ------------------------------------------------------------------- */

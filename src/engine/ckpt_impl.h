@@ -73,10 +73,11 @@ struct memcg *ckpt_group(struct ckpt_restore *c, uint64_t id);
 /* The group with this id that restore brings back dying, or NULL (not
  * referenced: c holds it until the end). */
 struct memcg *ckpt_restored_dying(struct ckpt_restore *c, uint64_t id);
-/* Charge nr pages of m as restore makes them, whatever the limits: memsw
- * always, memory if resident, kmem for slab pages. */
-void ckpt_charge(struct memcg *m, long nr, bool resident, bool kmem);
-
+/* The frames idx[0..nr) become pages of m in state flags (pages_add),
+ * charged as restore makes them, whatever the limits: memsw always,
+ * memory if resident (else swap space), kmem for slab pages. */
+void ckpt_add_pages(struct memcg *m, const uint32_t *idx, long nr,
+		    uint32_t flags);
 /* Each kind: save its records; restore one of its types. */
 void anon_save(struct ckpt_save *s, struct task *t);
 int anon_restore(struct ckpt_restore *c, const struct ckpt_record *r);

@@ -597,8 +597,8 @@ static int restore_file_pages(struct pc_file *f, struct memcg *m,
 		if (file_page(f, i))
 			continue;	/* twice in the records: once is enough */
 		if (k && (k == ADD_BATCH || want != batch_flags)) {
-			ckpt_charge(m, k, true, false);
-			flush(m, batch, &k, batch_flags);
+			ckpt_add_pages(m, batch, k, batch_flags);
+			k = 0;
 		}
 		idx = file_new_page(f, i);
 		if (!idx)
@@ -606,8 +606,7 @@ static int restore_file_pages(struct pc_file *f, struct memcg *m,
 		batch_flags = want;
 		batch[k++] = idx;
 	}
-	ckpt_charge(m, k, true, false);
-	flush(m, batch, &k, batch_flags);
+	ckpt_add_pages(m, batch, k, batch_flags);
 	return 0;
 }
 

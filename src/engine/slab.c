@@ -252,6 +252,17 @@ static void slab_has_room(struct kmem_copy *cp, uint32_t s)
 	}
 }
 
+/* Under slab_lock: room for one record more, on the heaps too. */
+static bool reserve_record(struct kmem_copy *cp)
+{
+	size_t n = (size_t)cp->nr_slabs + 1;
+
+	return vec_reserve(&cp->slabs, &cp->cap_slabs, n, sizeof(*cp->slabs)) &&
+	       vec_reserve(&cp->partial.v, &cp->partial.cap, n, sizeof(uint32_t)) &&
+	       vec_reserve(&cp->free_recs.v, &cp->free_recs.cap, n,
+			   sizeof(uint32_t));
+}
+
 /* Under slab_lock: a record for slab page idx; returns its number. */
 static long slab_record(struct kmem_copy *cp, uint32_t idx)
 {
@@ -260,12 +271,7 @@ static long slab_record(struct kmem_copy *cp, uint32_t idx)
 	if (cp->free_recs.nr) {
 		s = heap_pop(&cp->free_recs);
 	} else {
-		uint32_t n = cp->nr_slabs + 1;
-
-		if (!vec_reserve(&cp->slabs, &cp->cap_slabs, n, sizeof(*cp->slabs)) ||
-		    !vec_reserve(&cp->partial.v, &cp->partial.cap, n, sizeof(uint32_t)) ||
-		    !vec_reserve(&cp->free_recs.v, &cp->free_recs.cap, n,
-				 sizeof(uint32_t)))
+		if (!reserve_record(cp))
 			return -1;
 		s = cp->nr_slabs++;
 		cp->slabs[s].partial = false;
@@ -785,13 +791,9 @@ static int restore_slabs(struct ckpt_restore *c, struct kmem_copy *cp,
 	    cp->nr_slabs + nr > UINT32_MAX / 2)
 		return -EINVAL;
 	for (uint64_t i = 0; i < nr; i++) {
-		uint32_t s = cp->nr_slabs, n = s + 1, idx = 0;
+		uint32_t s = cp->nr_slabs, idx = 0;
 
-		if (!vec_reserve(&cp->slabs, &cp->cap_slabs, n, sizeof(*cp->slabs)) ||
-		    !vec_reserve(&cp->partial.v, &cp->partial.cap, n, sizeof(uint32_t)) ||
-		    !vec_reserve(&cp->free_recs.v, &cp->free_recs.cap, n,
-				 sizeof(uint32_t)) ||
-		    (live && !(idx = copy_frame(cp))))
+		if (!reserve_record(cp) || (live && !(idx = copy_frame(cp))))
 			break;
 		cp->nr_slabs++;
 		cp->slabs[s] = (struct slab){ idx, inuse, false };
@@ -805,16 +807,12 @@ static int restore_slabs(struct ckpt_restore *c, struct kmem_copy *cp,
 		cp->nr_empty += !inuse;
 		cp->active_objs += inuse;
 		batch[k++] = idx;
-		if (k == 64 || i + 1 == nr) {
-			ckpt_charge(c->slab_owner, k, true, true);
-			pages_add(c->slab_owner, batch, k, PAGE_SLAB);
+		if (k == 64) {
+			ckpt_add_pages(c->slab_owner, batch, k, PAGE_SLAB);
 			k = 0;
 		}
 	}
-	if (k) {
-		ckpt_charge(c->slab_owner, k, true, true);
-		pages_add(c->slab_owner, batch, k, PAGE_SLAB);
-	}
+	ckpt_add_pages(c->slab_owner, batch, k, PAGE_SLAB);
 	return 0;
 }
 
