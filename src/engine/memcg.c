@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "page.h"
+#include "lib/refcount.h"
 #include "lib/vec.h"
 #include "rcu.h"
 #include "version.h"
@@ -235,12 +236,7 @@ static void memcg_ptr_free_rcu(struct memcg_rcu_head *head)
 
 bool memcg_ptr_tryget(struct memcg_ptr *p, long nr)
 {
-	long old = atomic_load(&p->refcnt);
-
-	while (old > 0)
-		if (atomic_compare_exchange_weak(&p->refcnt, &old, old + nr))
-			return true;
-	return false;
+	return refcount_tryget(&p->refcnt, nr);
 }
 
 struct memcg_ptr *memcg_ptr_get(struct memcg *m, bool kmem, long nr)
@@ -474,12 +470,7 @@ void memcg_get(struct memcg *m)
  * its way to being freed). */
 static bool memcg_tryget(struct memcg *m)
 {
-	long old = atomic_load(&m->refcnt);
-
-	while (old > 0)
-		if (atomic_compare_exchange_weak(&m->refcnt, &old, old + 1))
-			return true;
-	return false;
+	return refcount_tryget(&m->refcnt, 1);
 }
 
 void memcg_put(struct memcg *m)

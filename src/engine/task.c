@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "lib/refcount.h"
 #include "lib/vec.h"
 #include "lib/pids.h"
 #include "memcg_impl.h"
@@ -267,17 +268,6 @@ struct task *task_find_get(pid_t tid)
 	return t;
 }
 
-/* Under RCU: a reference unless the last one is gone. */
-static bool task_tryget(struct task *t)
-{
-	long old = atomic_load(&t->refcnt);
-
-	while (old > 0)
-		if (atomic_compare_exchange_weak(&t->refcnt, &old, old + 1))
-			return true;
-	return false;
-}
-
 void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 {
 	VEC(struct task *) all = VEC_INIT;
@@ -289,7 +279,7 @@ void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 		struct task *t = caa_container_of(node, struct task, node);
 		struct task **slot;
 
-		if (!task_tryget(t))
+		if (!refcount_tryget(&t->refcnt, 1))	/* under RCU */
 			continue;
 		slot = VEC_PUSH(&all);
 		if (!slot) {
